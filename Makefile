@@ -2,6 +2,7 @@
 # make shell  the same, then the command-line chat
 # make test   set up, train, then every test (data validation, pytest, test stories)
 # make eval   held-out accuracy, per-intent F1, out-of-scope and red-flag figures
+# make bench  this assistant against Rasa's starter bot: latency, throughput, memory, training
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export RASA_TELEMETRY_ENABLED := false
@@ -17,10 +18,10 @@ MODEL  := models/pulpcare.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
                 $(SPACY_MODEL)/meta.json $(wildcard addons/*.py)
 
-.PHONY: help setup train run shell test validate pytest stories eval clean
+.PHONY: help setup train run shell test validate pytest stories eval bench clean
 
 help:
-	@sed -n '1,5p' Makefile
+	@sed -n '1,6p' Makefile
 
 setup: $(VENV)/.installed $(SPACY_MODEL)/meta.json
 
@@ -59,6 +60,9 @@ test: validate pytest stories
 
 eval: train
 	$(PY) scripts/evaluate_heldout.py $(MODEL)
+
+bench: train
+	$(PY) bench/bench.py
 
 clean:
 	rm -rf build results models/*.tar.gz
