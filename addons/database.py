@@ -1,0 +1,184 @@
+"""Settings of the conversation stores, read from the environment (no Rasa import).
+
+| variable | effect |
+|---|---|
+| `DATABASE_URL` | PostgreSQL for the tracker store, e.g. `postgresql://rasa:secret@db:5432/pulpcare` (`postgres://` also accepted). |
+| `TRACKER_SQLITE_PATH` | without `DATABASE_URL`: the SQLite file (default `var/tracker.db` in the project). |
+| `DATABASE_WAIT_SECONDS` | how long to wait for the database (and Redis) at start (default 15). |
+| `REDIS_URL` | Redis for conversation locks and the shared rate limit, e.g. `redis://:secret@cache:6379/0`. |
+
+Used by the Rasa stores (`addons.stores`), the run command's start-up checks
+(`addons.serve`) and the retention and review commands, which read the same
+`events` table Rasa's `SQLTrackerStore` writes, with plain SQLAlchemy.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Optional, Tuple
+from urllib.parse import urlsplit
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = ROOT / "var" / "tracker.db"
+DEFAULT_WAIT_SECONDS = 15.0
+
+
+class StoreUnavailable(RuntimeError):
+    """A configured store cannot be reached; the message names the setting."""
+
+
+def _wait_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("DATABASE_WAIT_SECONDS", DEFAULT_WAIT_SECONDS)))
+    except ValueError:
+        return DEFAULT_WAIT_SECONDS
+
+
+def database_url() -> Tuple[str, str]:
+    """(SQLAlchemy URL, name of the setting it came from)."""
+    url = (os.environ.get("DATABASE_URL") or "").strip()
+    if url:
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        return url, "DATABASE_URL"
+    path = Path(os.environ.get("TRACKER_SQLITE_PATH") or DEFAULT_SQLITE_PATH)
+    return f"sqlite:///{path.expanduser().resolve()}", (
+        "TRACKER_SQLITE_PATH" if os.environ.get("TRACKER_SQLITE_PATH") else "the default SQLite file")
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password hidden, for messages."""
+    import sqlalchemy as sa
+
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable URL>"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def check_database(url: Optional[str] = None, setting: Optional[str] = None,
+                   wait: Optional[float] = None) -> None:
+    """Connects once (retrying for `wait` seconds); raises StoreUnavailable."""
+    import sqlalchemy as sa
+
+    if url is None:
+        url, setting = database_url()
+    setting = setting or "DATABASE_URL"
+    wait = _wait_seconds() if wait is None else wait
+    try:
+        parsed = sa.engine.make_url(url)
+    except Exception as error:
+        raise StoreUnavailable(f"{setting} is not a valid database URL ({_first_line(error)})")
+    if parsed.drivername.startswith("sqlite"):
+        if parsed.database:
+            folder = Path(parsed.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreUnavailable(
+                    f"cannot create the folder of the SQLite tracker store ({setting}): "
+                    f"{folder}: {error.strerror}")
+        connect_args = {}
+    else:
+        connect_args = {"connect_timeout": 5} if parsed.drivername.startswith("postgresql") else {}
+    deadline = time.monotonic() + wait
+    while True:
+        engine = None
+        try:
+            engine = sa.create_engine(url, connect_args=connect_args, poolclass=sa.pool.NullPool)
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+            return
+        except Exception as error:
+            if time.monotonic() >= deadline:
+                raise StoreUnavailable(
+                    f"cannot reach the tracker database set by {setting} "
+                    f"({safe_url(url)}): {_first_line(error)}") from None
+            time.sleep(1)
+        finally:
+            if engine is not None:
+                engine.dispose()
+
+
+def check_redis(url: Optional[str] = None, wait: Optional[float] = None) -> None:
+    """Pings Redis at REDIS_URL (if set), retrying for `wait` seconds."""
+    url = url if url is not None else (os.environ.get("REDIS_URL") or "").strip()
+    if not url:
+        return
+    import redis
+
+    wait = _wait_seconds() if wait is None else wait
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            client = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
+            try:
+                client.ping()
+            finally:
+                client.close()
+            return
+        except Exception as error:
+            if time.monotonic() >= deadline:
+                raise StoreUnavailable(
+                    f"cannot reach Redis set by REDIS_URL ({redis_safe(url)}): "
+                    f"{_first_line(error)}") from None
+            time.sleep(1)
+
+
+def redis_safe(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{'***@' if parts.password else ''}{host}{port}{parts.path}"
+
+
+def redis_kwargs(url: str) -> dict:
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss"):
+        raise StoreUnavailable(f"REDIS_URL must start with redis:// or rediss://, not {parts.scheme}://")
+    db = (parts.path or "/0").lstrip("/") or "0"
+    return {
+        "host": parts.hostname or "localhost",
+        "port": parts.port or 6379,
+        "db": int(db),
+        "username": parts.username or None,
+        "password": parts.password or None,
+        "use_ssl": parts.scheme == "rediss",
+        "key_prefix": "pulpcare",
+    }
+
+
+def events_table(metadata=None):
+    """Rasa's `events` table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent)."""
+    import sqlalchemy as sa
+
+    metadata = metadata or sa.MetaData(schema=os.environ.get("POSTGRESQL_SCHEMA") or None)
+    return sa.Table(
+        "events", metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+        sa.Column("type_name", sa.String(255), nullable=False),
+        sa.Column("timestamp", sa.Float),
+        sa.Column("intent_name", sa.String(255)),
+        sa.Column("action_name", sa.String(255)),
+        sa.Column("data", sa.Text),
+    )
+
+
+def engine(url: Optional[str] = None):
+    """A SQLAlchemy engine on the tracker database (checked first)."""
+    import sqlalchemy as sa
+
+    if url is None:
+        url, setting = database_url()
+        check_database(url, setting)
+    return sa.create_engine(url, future=True)
