@@ -80,3 +80,40 @@ def readability(tmp_path_factory):
     import textstat
 
     return textstat
+
+
+# --- real PostgreSQL and Redis (tests/live_services.py) -----------------------------
+
+def _service_unavailable(reason: str):
+    """Skips with the reason, or fails in CI (CI=true), where they must run."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"PostgreSQL/Redis needed in CI: {reason}")
+    pytest.skip(f"PostgreSQL/Redis not available here: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server on loopback (temp data folder), for the session."""
+    from live_services import Postgres, Unavailable, ensure_installed
+
+    try:
+        ensure_installed()
+        server = Postgres().start()
+    except Unavailable as error:
+        _service_unavailable(str(error))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real Redis server on loopback (no persistence, password set), for the session."""
+    from live_services import Redis, Unavailable, ensure_installed
+
+    try:
+        ensure_installed()
+        server = Redis().start()
+    except Unavailable as error:
+        _service_unavailable(str(error))
+    yield server
+    server.stop()
