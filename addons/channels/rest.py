@@ -1,0 +1,155 @@
+"""The REST channel, hardened: `POST /webhooks/rest/webhook`.
+
+Same name (`rest`), URL and answer as Rasa's own REST channel, so `rasa shell`,
+the tests and any client written for Rasa keep working:
+
+    POST /webhooks/rest/webhook   {"sender": "abc", "message": "what is a pulpotomy"}
+    -> 200 [{"recipient_id": "abc", "text": "...", "buttons": [...]}, ...]
+
+What it adds:
+* a malformed request gets 400 with a JSON `error`, never 500: a body that is
+  not JSON or not UTF-8, not an object, no `sender` or an empty one, `sender`
+  or `message` not a string, `metadata` not an object; a body over 64 KiB gets
+  413;
+* a message over `MAX_MESSAGE_CHARS` (default 5,000) is not processed: the
+  parent gets the polite `input_too_long` reply (messages between 1,500 and
+  that limit are still read, red flags included, by the NLU guard);
+* the per-sender rate limit (`addons.rate_limit`, 30 a minute by default):
+  a message over the limit is not processed and gets the `rate_limited` reply,
+  with a `Retry-After` header;
+* the client cannot choose `input_channel` (it is always `rest`), so reports by
+  channel can be trusted;
+* if handling the message fails inside the server (the database went away,
+  say) the parent gets the `action_unavailable` reply rather than nothing.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+import addons.channels  # noqa: F401  (installs the server-wide safety nets)
+from addons import replies
+from addons.rate_limit import rate_limiter
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_SENDER_CHARS = 128
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def max_message_chars() -> int:
+    try:
+        return max(1, int(os.environ.get("MAX_MESSAGE_CHARS", "5000")))
+    except ValueError:
+        return 5000
+
+
+class BadRequest(ValueError):
+    """The request cannot be handled; the text says why (sent back with 400)."""
+
+    status = 400
+
+
+class TooLarge(BadRequest):
+    status = 413
+
+
+def parse_body(body: Optional[bytes]) -> Tuple[str, str, Optional[Dict[str, Any]]]:
+    """(sender, message, metadata) from a webhook body, or BadRequest."""
+    if body and len(body) > MAX_BODY_BYTES:
+        raise TooLarge(f"request body over {MAX_BODY_BYTES // 1024} KiB")
+    if not body:
+        raise BadRequest("empty body: send a JSON object with 'sender' and 'message'")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadRequest("body is not UTF-8")
+    except ValueError:
+        raise BadRequest("body is not valid JSON")
+    if not isinstance(data, dict):
+        raise BadRequest("body must be a JSON object with 'sender' and 'message'")
+    sender = data.get("sender")
+    if sender is None:
+        raise BadRequest("'sender' is missing")
+    if not isinstance(sender, str):
+        raise BadRequest("'sender' must be a string")
+    if not sender.strip():
+        raise BadRequest("'sender' is empty")
+    if len(sender) > MAX_SENDER_CHARS or _CONTROL.search(sender):
+        raise BadRequest(f"'sender' must be at most {MAX_SENDER_CHARS} printable characters")
+    if "message" not in data or data["message"] is None:
+        raise BadRequest("'message' is missing")
+    message = data["message"]
+    if not isinstance(message, str):
+        raise BadRequest("'message' must be a string")
+    metadata = data.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise BadRequest("'metadata' must be a JSON object")
+    return sender, message, metadata
+
+
+def _reply(sender: str, text: str) -> list:
+    return [{"recipient_id": sender, "text": text}]
+
+
+class RestInput(RasaRestInput):
+    """Rasa's REST channel with request validation, a length limit and a rate limit."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> Any:
+            try:
+                sender, text, metadata = parse_body(request.body)
+            except BadRequest as error:
+                return response.json({"error": str(error)}, status=error.status)
+
+            decision = await rate_limiter().check(self.name(), sender)
+            if not decision.allowed:
+                return response.json(
+                    _reply(sender, replies.text(replies.RATE_LIMITED)),
+                    headers={"Retry-After": str(max(1, math.ceil(decision.retry_after)))})
+
+            if len(text) > max_message_chars():
+                return response.json(_reply(sender, replies.text(replies.TOO_LONG)))
+
+            stream = request.args.get("stream", "false").lower() in ("true", "1", "yes")
+            if stream:
+                return response.stream(
+                    self.stream_response(on_new_message, text, sender, self.name(), metadata),
+                    content_type="text/event-stream")
+
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(
+                    text, collector, sender, input_channel=self.name(), metadata=metadata))
+            except CancelledError:
+                logger.error("rest: handling a message timed out")
+            except Exception:
+                logger.exception("rest: handling a message failed")
+                if not collector.messages:
+                    return response.json(_reply(sender, replies.text(replies.ACTION_UNAVAILABLE)))
+            return response.json(collector.messages)
+
+        return webhook
