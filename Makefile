@@ -3,6 +3,8 @@
 # make test   set up, train, then every test (data validation, pytest, test stories)
 # make eval   held-out accuracy, per-intent F1, out-of-scope and red-flag figures
 # make bench  this assistant against Rasa's starter bot: latency, throughput, memory, training
+# make retention DAYS=90   delete conversations older than DAYS days from the tracker store
+# make review FROM=2026-01-01 TO=2026-03-31   HTML report of what parents asked (results/review/)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export RASA_TELEMETRY_ENABLED := false
@@ -15,13 +17,16 @@ PY     := $(BIN)/python
 RASA   := $(BIN)/rasa
 SPACY_MODEL := build/spacy_en_pulpcare
 MODEL  := models/pulpcare.tar.gz
+# Server-side modules the trained model does not depend on (no retraining when they change).
+SERVER_ONLY := $(addprefix addons/,database.py logging_filters.py rate_limit.py replies.py \
+                 resilience.py retention.py review.py serve.py stores.py)
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                $(SPACY_MODEL)/meta.json $(wildcard addons/*.py)
+                $(SPACY_MODEL)/meta.json $(filter-out $(SERVER_ONLY),$(wildcard addons/*.py))
 
-.PHONY: help setup train run shell test validate pytest stories eval bench clean
+.PHONY: help setup train run shell test validate pytest stories eval bench retention review clean
 
 help:
-	@sed -n '1,6p' Makefile
+	@sed -n '/^SHELL/q;p' Makefile
 
 setup: $(VENV)/.installed $(SPACY_MODEL)/meta.json
 
@@ -57,6 +62,15 @@ stories: train
 	  --fail-on-prediction-errors --out results/stories
 
 test: validate pytest stories
+
+# Practice staff: privacy and review, on the store the server uses (DATABASE_URL or
+# the SQLite file var/tracker.db). See README, "Keeping and reviewing conversations".
+DAYS ?= 90
+retention: setup
+	@$(PY) -m addons.retention --days "$(DAYS)"
+
+review: setup
+	@$(PY) -m addons.review $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") $(if $(OUT),--out "$(OUT)")
 
 eval: train
 	$(PY) scripts/evaluate_heldout.py $(MODEL)
