@@ -1,6 +1,7 @@
 # make run    set up if needed, train if data/config changed, start the assistant
 # make shell  the same, then the command-line chat
 # make test   set up, train, then every test (data validation, pytest, test stories)
+# make widget build the website chat widget into build/widget (served by `make run` at /widget/)
 # make eval   held-out accuracy, per-intent F1, out-of-scope and red-flag figures
 # make bench  this assistant against Rasa's starter bot: latency, throughput, memory, training
 # make retention DAYS=90   delete conversations older than DAYS days from the tracker store
@@ -39,29 +40,45 @@ $(SPACY_MODEL)/meta.json: $(VENV)/.installed spacy_pipeline/config.cfg spacy_pip
 	$(PY) scripts/build_spacy.py $(SPACY_MODEL) > /dev/null
 	@echo "spaCy pipeline assembled in $(SPACY_MODEL)"
 
+# The website chat widget: widget/ (plain JS and CSS) -> build/widget/ with esbuild.
+# npm ci when the lockfile changes, a rebuild when a source changes.
+.PHONY: widget
+WIDGET := build/widget/widget.js
+WIDGET_SRC := widget/build.mjs $(shell find widget/src widget/demo -type f 2>/dev/null)
+NODE_DEPS := widget/node_modules/.package-lock.json
+
+widget: $(WIDGET)
+
+$(NODE_DEPS): widget/package.json widget/package-lock.json widget/.npmrc
+	cd widget && npm ci --no-audit --no-fund
+	touch $@
+
+$(WIDGET): $(NODE_DEPS) $(WIDGET_SRC)
+	cd widget && npm run --silent build
+
 $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 	$(RASA) train --fixed-model-name pulpcare --out models
 	touch $@
 
 train: setup $(MODEL)
 
-run: train
+run: train widget
 	bash scripts/run.sh run
 
-shell: train
+shell: train widget
 	bash scripts/run.sh shell
 
 validate: setup
 	$(RASA) data validate --fail-on-warnings
 
-pytest: train
+pytest: train widget
 	$(BIN)/pytest tests
 
 stories: train
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories \
 	  --fail-on-prediction-errors --out results/stories
 
-test: validate pytest stories
+test: widget validate pytest stories
 
 # Practice staff: privacy and review, on the store the server uses (DATABASE_URL or
 # the SQLite file var/tracker.db). See README, "Keeping and reviewing conversations".
