@@ -38,6 +38,7 @@ if [ "$MODE" = shell ]; then
 else
   echo "Action server: $ACTION_SERVER_URL   Rasa server: http://localhost:$RASA_PORT"
   echo "REST channel:  POST http://localhost:$RASA_PORT/webhooks/rest/webhook {\"sender\": \"...\", \"message\": \"...\"}"
+  echo "Chat widget:   http://localhost:$RASA_PORT/widget/  (demo page; embed script: http://localhost:$RASA_PORT/widget/widget.js)"
   # `rasa run` behind the start-up checks (addons/serve.py): the HTTP API only with a
   # secret from the environment (never on a command line), CORS from practice.yml.
   .venv/bin/python -m addons.serve -m "$MODEL" --port "$RASA_PORT" --credentials credentials.yml \
