@@ -19,13 +19,18 @@ CONFIG = ROOT / "spacy_pipeline" / "config.cfg"
 def patterns(spec: dict):
     for label, values in spec.items():
         for value, phrases in values.items():
+            # A one-edit misspelling of one value can be another value's exact word
+            # ("pulpetomy" -> pulpectomy is one edit from "pulpotomy"): the fuzzy
+            # pattern must never take a word that is exactly another value's.
+            others = sorted({str(p).lower() for v, ps in values.items() if v != value
+                             for p in ps if len(str(p).split()) == 1})
             for phrase in phrases:
                 phrase = str(phrase)
                 yield {"label": label, "id": value, "pattern": phrase}
                 words = phrase.split()
                 if len(words) == 1 and len(phrase) >= 6:
                     yield {"label": label, "id": value,
-                           "pattern": [{"LOWER": {"FUZZY1": phrase.lower()}}]}
+                           "pattern": [{"LOWER": {"FUZZY1": phrase.lower(), "NOT_IN": others}}]}
 
 
 def main(output: str) -> None:
