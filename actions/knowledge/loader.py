@@ -20,7 +20,7 @@ CONTENT_DIR = Path(__file__).resolve().parent / "content"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PRACTICE_FILE = PROJECT_ROOT / "practice.yml"
 
-ANSWER_FILES = ("topics.yml", "conversation.yml", "safety.yml")
+ANSWER_FILES = ("topics.yml", "conversation.yml", "safety.yml", "sms.yml")
 SOURCED_FILES = ("topics.yml", "safety.yml")     # every answer there must cite
 REQUIRED_FIELDS = ("id", "title", "chat", "sms", "related", "sources", "reviewed")
 PRACTICE_FIELDS = ("name", "phone", "after_hours", "hours", "booking_url", "website")
