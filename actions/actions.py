@@ -17,16 +17,24 @@ from actions.knowledge import Knowledge, Reply, load_knowledge
 logger = logging.getLogger(__name__)
 
 KNOWLEDGE: Knowledge = load_knowledge()
+SMS_CHANNEL = "twilio"                 # addons/channels/twilio_sms.py
+FOLLOWUP_INTENT = "EXTERNAL_followup"  # staff's check-in, via Rasa's trigger_intent API
 
 
 def _entity(tracker: Tracker, name: Text) -> Optional[Text]:
     return next(tracker.get_latest_entity_values(name), None)
 
 
-def send(dispatcher: CollectingDispatcher, reply: Reply) -> List[EventType]:
-    dispatcher.utter_message(text=reply.text, buttons=[
-        {"title": title, "payload": payload} for title, payload in reply.buttons
-    ])
+def send(dispatcher: CollectingDispatcher, reply: Reply, channel: Optional[Text] = None,
+         offer_more: bool = True) -> List[EventType]:
+    buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
+    if channel == SMS_CHANNEL:
+        # By SMS the short answer; the connector numbers the buttons and offers MORE.
+        more = offer_more and bool(reply.source_line) and len(reply.long_text) > len(reply.sms) + 40
+        dispatcher.utter_message(text=reply.sms, buttons=buttons,
+                                 json_message={"sms": {"more": True}} if more else None)
+    else:
+        dispatcher.utter_message(text=reply.text, buttons=buttons)
     events: List[EventType] = [SlotSet("last_topic", reply.topic)]
     if reply.procedure:
         events.append(SlotSet("procedure", reply.procedure))
@@ -44,20 +52,31 @@ class ActionAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        intent = tracker.latest_message.get("intent", {}).get("name")
+        return self.answer(dispatcher, tracker, tracker.latest_message.get("intent", {}).get("name"))
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+               intent: Optional[Text]) -> List[EventType]:
         procedure = tracker.get_slot("procedure")
+        channel = tracker.get_latest_input_channel()
         if intent == "ask_topic":
             topic = _entity(tracker, "topic")
             if topic in self.knowledge.entries:
-                return send(dispatcher, self.knowledge.reply(topic, procedure))
-            return send(dispatcher, self.knowledge.more_reply(tracker.get_slot("last_topic")))
+                red_flag = topic in self.knowledge.routes["red_flags"].values()
+                return send(dispatcher, self.knowledge.reply(topic, procedure), channel,
+                            offer_more=not red_flag)
+            last_topic = tracker.get_slot("last_topic")
+            if channel == SMS_CHANNEL and last_topic in self.knowledge.entries:
+                # "MORE" by SMS: the longer answer; the connector sends it in up to 3 parts.
+                dispatcher.utter_message(text=self.knowledge.reply(last_topic, procedure).long_text)
+                return []
+            return send(dispatcher, self.knowledge.more_reply(last_topic), channel)
         issue = _entity(tracker, "input_issue")
         topic = self.knowledge.input_issue_topic(issue) if issue else None
         topic = topic or self.knowledge.topic_for(intent, procedure)
         if topic is None:
             logger.warning("no answer routed for intent %r", intent)
             topic = self.knowledge.topic_for("nlu_fallback")
-        return send(dispatcher, self.knowledge.reply(topic, procedure))
+        return send(dispatcher, self.knowledge.reply(topic, procedure), channel)
 
 
 class ActionRedFlag(Action):
@@ -73,4 +92,36 @@ class ActionRedFlag(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         severity = _entity(tracker, "red_flag")
         topic = self.knowledge.red_flag_topic(severity)
-        return send(dispatcher, self.knowledge.reply(topic))
+        return send(dispatcher, self.knowledge.reply(topic), tracker.get_latest_input_channel(),
+                    offer_more=False)
+
+
+class ActionFollowupCheckin(Action):
+    """Staff's SMS check-in after a procedure (intent EXTERNAL_followup, entity procedure).
+
+    It names the practice and the procedure and offers 1 doing well, 2 sore,
+    3 swelling or fever; the connector maps a reply of 1, 2 or 3 to those answers.
+    """
+
+    def __init__(self, knowledge: Optional[Knowledge] = None) -> None:
+        self.knowledge = knowledge or KNOWLEDGE
+
+    def name(self) -> Text:
+        return "action_followup_checkin"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        if not (tracker.latest_message.get("metadata") or {}).get("is_external"):
+            # A parent's own words classified as the staff-only trigger: answer them
+            # as the classifier's next guess would be answered.
+            ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []
+                       if r.get("name") != FOLLOWUP_INTENT]
+            return ActionAnswer(self.knowledge).answer(
+                dispatcher, tracker, ranking[0] if ranking else "nlu_fallback")
+        procedure = _entity(tracker, "procedure") or tracker.get_slot("procedure")
+        reply = self.knowledge.reply(self.knowledge.topic_for(FOLLOWUP_INTENT), procedure)
+        # The numbered choices are spelled out in the text; the buttons carry their payloads.
+        dispatcher.utter_message(
+            text=reply.sms, json_message={"sms": {"choices_in_text": True}},
+            buttons=[{"title": title, "payload": payload} for title, payload in reply.buttons])
+        return [SlotSet("last_topic", reply.topic)]

@@ -3,7 +3,7 @@ import asyncio
 
 from rasa_sdk.events import SlotSet
 
-from actions.actions import ActionAnswer, ActionRedFlag
+from actions.actions import ActionAnswer, ActionFollowupCheckin, ActionRedFlag
 
 
 def run(action, dispatcher, tracker, domain):
@@ -120,5 +120,5 @@ def test_red_flag_without_severity_is_treated_as_urgent(dispatcher, make_tracker
 
 
 def test_every_action_in_the_domain_exists(domain):
-    names = {ActionAnswer().name(), ActionRedFlag().name()}
+    names = {ActionAnswer().name(), ActionRedFlag().name(), ActionFollowupCheckin().name()}
     assert set(domain["actions"]) == names
