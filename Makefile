@@ -4,6 +4,7 @@
 # make widget build the website chat widget into build/widget (served by `make run` at /widget/)
 # make eval   held-out accuracy, per-intent F1, out-of-scope and red-flag figures
 # make bench  this assistant against Rasa's starter bot: latency, throughput, memory, training
+# make followup PHONE=+15551234567 PROCEDURE=pulpotomy  text a parent the SMS check-in
 # make retention DAYS=90   delete conversations older than DAYS days from the tracker store
 # make review FROM=2026-01-01 TO=2026-03-31   HTML report of what parents asked (results/review/)
 SHELL := /bin/bash
@@ -24,7 +25,7 @@ SERVER_ONLY := $(addprefix addons/,database.py logging_filters.py rate_limit.py 
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
                 $(SPACY_MODEL)/meta.json $(filter-out $(SERVER_ONLY),$(wildcard addons/*.py))
 
-.PHONY: help setup train run shell test validate pytest stories eval bench retention review clean
+.PHONY: help setup train run shell test validate pytest stories eval bench followup retention review clean
 
 help:
 	@sed -n '/^SHELL/q;p' Makefile
@@ -79,6 +80,11 @@ stories: train
 	  --fail-on-prediction-errors --out results/stories
 
 test: widget validate pytest stories
+
+# Staff: text a parent the check-in after a procedure, through the running server's
+# authenticated HTTP API (`make run` with RASA_AUTH_TOKEN set; same token here).
+followup: setup
+	@$(PY) scripts/followup.py --phone "$(PHONE)" --procedure "$(PROCEDURE)"
 
 # Practice staff: privacy and review, on the store the server uses (DATABASE_URL or
 # the SQLite file var/tracker.db). See README, "Keeping and reviewing conversations".

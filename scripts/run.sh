@@ -39,6 +39,9 @@ else
   echo "Action server: $ACTION_SERVER_URL   Rasa server: http://localhost:$RASA_PORT"
   echo "REST channel:  POST http://localhost:$RASA_PORT/webhooks/rest/webhook {\"sender\": \"...\", \"message\": \"...\"}"
   echo "Chat widget:   http://localhost:$RASA_PORT/widget/  (demo page; embed script: http://localhost:$RASA_PORT/widget/widget.js)"
+  if [ -n "${RASA_AUTH_TOKEN:-}${RASA_JWT_SECRET:-}" ]; then
+    echo "HTTP API:      on, with its secret (SMS check-ins: make followup PHONE=+1... PROCEDURE=pulpotomy)"
+  fi
   # `rasa run` behind the start-up checks (addons/serve.py): the HTTP API only with a
   # secret from the environment (never on a command line), CORS from practice.yml.
   .venv/bin/python -m addons.serve -m "$MODEL" --port "$RASA_PORT" --credentials credentials.yml \
