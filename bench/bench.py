@@ -37,6 +37,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
+           RATE_LIMIT_PER_MINUTE="0",  # the benchmark sends faster than a parent types
            TF_CPP_MIN_LOG_LEVEL="2")
 
 MESSAGES = [
@@ -108,22 +109,26 @@ class Bot:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, logs: Path) -> None:
-        endpoints = logs / f"{self.name}-endpoints.yml"
+        """This assistant runs as `make run` runs it (addons.serve, its channels, the
+        SQLite tracker store, the action server); the starter bot as `rasa run`."""
+        common = ["-m", str(self.model), "--port", str(self.port), "--interface", "127.0.0.1",
+                  "--credentials", str(self.project / "credentials.yml")]
         if self.with_actions:
             action_port = free_port()
-            endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+            env = dict(ENV, ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
+                       TRACKER_SQLITE_PATH=str(logs / "tracker.db"), RASA_AUTH_TOKEN=self.token)
             self.processes.append(subprocess.Popen(
                 [str(BIN / "rasa"), "run", "actions", "--port", str(action_port),
-                 "--actions", "actions.actions"], cwd=self.project, env=ENV,
+                 "--actions", "actions.actions"], cwd=self.project, env=env,
                 stdout=open(logs / f"{self.name}-actions.log", "w"), stderr=subprocess.STDOUT))
+            command = [sys.executable, "-m", "addons.serve", *common,
+                       "--endpoints", str(self.project / "endpoints.yml")]
         else:
-            endpoints.write_text("{}\n")
+            env = ENV
+            command = [str(BIN / "rasa"), "run", *common, "--enable-api", "--auth-token",
+                       self.token]
         self.processes.append(subprocess.Popen(
-            [str(BIN / "rasa"), "run", "-m", str(self.model), "--port", str(self.port),
-             "--interface", "127.0.0.1", "--enable-api", "--auth-token", self.token,
-             "--credentials", str(self.project / "credentials.yml"),
-             "--endpoints", str(endpoints)],
-            cwd=self.project, env=ENV,
+            command, cwd=self.project, env=env,
             stdout=open(logs / f"{self.name}-rasa.log", "w"), stderr=subprocess.STDOUT))
 
     @property
