@@ -9,7 +9,7 @@ from scripts.evaluate_heldout import HELDOUT, load_examples, predict, score
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "pulpcare.tar.gz"
-ACCURACY_FLOOR = 0.90          # target is 0.95; `make eval` prints the current figure
+ACCURACY_FLOOR = 0.93          # target 0.95 (measured 0.961); `make eval` prints the current figure
 
 
 def normalise(text):
@@ -45,4 +45,4 @@ def test_heldout_accuracy_floor(heldout_result):
 
 
 def test_heldout_out_of_scope_recall(heldout_result):
-    assert heldout_result["out_of_scope_recall"] >= 0.85
+    assert heldout_result["out_of_scope_recall"] >= 0.90
