@@ -117,12 +117,13 @@ def rest_credentials(folder: Path) -> Path:
 
 
 def rasa_server(logs: Path, env: Dict[str, str], port: Optional[int] = None,
-                extra: Sequence[str] = ()) -> Server:
+                extra: Sequence[str] = (), credentials: Optional[Path] = None) -> Server:
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train`")
     port = port or free_port()
+    credentials = credentials or rest_credentials(logs)
     args = [sys.executable, "-m", "addons.serve", "-m", str(MODEL), "--port", str(port),
-            "--interface", "127.0.0.1", "--credentials", str(rest_credentials(logs)),
+            "--interface", "127.0.0.1", "--credentials", str(credentials),
             "--endpoints", "endpoints.yml", *extra]
     return Server("rasa", args, env, logs / f"rasa-{port}.log", port)
 

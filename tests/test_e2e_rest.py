@@ -1,87 +1,27 @@
 """End to end: the real action server and Rasa server, over the REST channel."""
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "pulpcare.tar.gz"
-BIN = Path(sys.executable).parent
+from live_servers import (action_server, base_env, post, rasa_server, start_all, stop_all,
+                          text_of, wait_http, wait_rasa)
+
 pytestmark = pytest.mark.e2e
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url, process, seconds=180):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[:3]} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(url)
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train`")
     logs = tmp_path_factory.mktemp("logs")
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1")
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = logs / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
-    actions = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "actions", "--port", str(action_port), "--actions", "actions.actions"],
-        cwd=ROOT, env=env, stdout=open(logs / "actions.log", "w"), stderr=subprocess.STDOUT)
-    rasa = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "-m", str(MODEL), "--port", str(rasa_port), "--interface", "127.0.0.1",
-         "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
-        cwd=ROOT, env=env, stdout=open(logs / "rasa.log", "w"), stderr=subprocess.STDOUT)
+    actions = action_server(logs)
+    rasa = rasa_server(logs, base_env(ACTION_SERVER_URL=f"http://127.0.0.1:{actions.port}/webhook",
+                                      TRACKER_SQLITE_PATH=str(logs / "tracker.db")))
     try:
-        wait_for(f"http://127.0.0.1:{action_port}/health", actions)
-        base = f"http://127.0.0.1:{rasa_port}"
-        deadline = time.time() + 240
-        while True:   # the server answers / before the model is loaded; wait for a reply
-            try:
-                if post(base, "ready-check", "hello"):
-                    break
-            except OSError:
-                pass
-            if rasa.poll() is not None or time.time() > deadline:
-                raise RuntimeError((logs / "rasa.log").read_text()[-3000:])
-            time.sleep(1)
-        yield base
+        start_all(actions, rasa)
+        wait_http(f"http://127.0.0.1:{actions.port}/health", actions)
+        wait_rasa(rasa)
+        yield rasa.base
     finally:
-        for process in (rasa, actions):
-            process.terminate()
-        for process in (rasa, actions):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def post(base, sender, message, timeout=60):
-    body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(f"{base}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return json.loads(response.read())
+        stop_all(rasa, actions)
 
 
 @pytest.fixture
@@ -90,7 +30,7 @@ def chat(servers):
 
     def say(message):
         replies = post(servers, sender, message)
-        return " ".join(r.get("text", "") for r in replies), replies
+        return text_of(replies), replies
     return say
 
 

@@ -3,7 +3,6 @@ token), Twilio-signed webhooks, and a fake Twilio REST API on loopback that
 records every SMS the assistant sends. Nothing reaches the real Twilio."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,42 +15,19 @@ import pytest
 
 from actions.knowledge import load_knowledge
 from addons.channels.sms_format import is_gsm7, to_sms_text
+from live_servers import action_server, base_env, rasa_server, start_all, stop_all, wait_http, wait_rasa
 from fake_twilio import (ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, TWILIO_NUMBER, FakeTwilio, encode,
                          sign, twilio_form)
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "pulpcare.tar.gz"
-BIN = Path(sys.executable).parent
 API_TOKEN = "e2e-api-token-0123456789abcdef"
 pytestmark = pytest.mark.e2e
 KNOWLEDGE = load_knowledge()
 ACK_TIMES = []
-SERVER_SETTINGS = ("DATABASE_URL", "REDIS_URL", "RASA_ENABLE_API", "RASA_AUTH_TOKEN", "RASA_JWT_SECRET",
-                   "ACTION_SERVER_URL", "TRACKER_SQLITE_PATH", "RATE_LIMIT_PER_MINUTE",
-                   "ACTION_TIMEOUT_SECONDS", "SANIC_WORKERS", "TWILIO_MESSAGING_SERVICE_SID")
 
 
 def sms(topic, procedure=None):
     return KNOWLEDGE.reply(topic, procedure).sms
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url, process, seconds=180):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[:3]} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(url)
 
 
 def http(url, data=None, headers=None, timeout=60):
@@ -67,54 +43,27 @@ def http(url, data=None, headers=None, timeout=60):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train`")
     logs = tmp_path_factory.mktemp("sms-logs")
     fake = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN).start()
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = logs / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
     credentials = logs / "credentials.yml"      # the REST channel and ours only
     credentials.write_text("rest:\naddons.channels.twilio_sms.TwilioSmsInput:\n")
-    env = {k: v for k, v in os.environ.items() if k not in SERVER_SETTINGS}
-    env.update(RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
-               TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-               TWILIO_NUMBER=TWILIO_NUMBER, TWILIO_WEBHOOK_URL=PUBLIC_URL,
-               TWILIO_API_URL=fake.url, SMS_STATE_FILE=str(logs / "sms_state.sqlite3"))
-    actions = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "actions", "--port", str(action_port), "--actions", "actions.actions"],
-        cwd=ROOT, env=env, stdout=open(logs / "actions.log", "w"), stderr=subprocess.STDOUT)
+    env = base_env(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                   TWILIO_NUMBER=TWILIO_NUMBER, TWILIO_WEBHOOK_URL=PUBLIC_URL,
+                   TWILIO_API_URL=fake.url, SMS_STATE_FILE=str(logs / "sms_state.sqlite3"),
+                   TRACKER_SQLITE_PATH=str(logs / "tracker.db"))
+    env.pop("TWILIO_MESSAGING_SERVICE_SID", None)
+    actions = action_server(logs, env=env)
     # As production starts it (scripts/run.sh): the HTTP API on because its token is set.
-    rasa = subprocess.Popen(
-        [sys.executable, "-m", "addons.serve", "-m", str(MODEL), "--port", str(rasa_port),
-         "--interface", "127.0.0.1", "--credentials", str(credentials), "--endpoints", str(endpoints)],
-        cwd=ROOT, env=dict(env, RASA_AUTH_TOKEN=API_TOKEN),
-        stdout=open(logs / "rasa.log", "w"), stderr=subprocess.STDOUT)
+    rasa = rasa_server(logs, dict(env, RASA_AUTH_TOKEN=API_TOKEN,
+                                  ACTION_SERVER_URL=f"http://127.0.0.1:{actions.port}/webhook"),
+                       credentials=credentials)
     try:
-        wait_for(f"http://127.0.0.1:{action_port}/health", actions)
-        base = f"http://127.0.0.1:{rasa_port}"
-        deadline = time.time() + 240
-        while True:   # the server answers before the model is loaded; wait for a reply
-            try:
-                status, body, _ = http(f"{base}/webhooks/rest/webhook",
-                                       json.dumps({"sender": "ready", "message": "hello"}).encode(),
-                                       {"Content-Type": "application/json"}, timeout=60)
-                if status == 200 and json.loads(body):
-                    break
-            except OSError:
-                pass
-            if rasa.poll() is not None or time.time() > deadline:
-                raise RuntimeError((logs / "rasa.log").read_text()[-3000:])
-            time.sleep(1)
-        yield {"base": base, "fake": fake, "env": env, "logs": logs}
+        start_all(actions, rasa)
+        wait_http(f"http://127.0.0.1:{actions.port}/health", actions)
+        wait_rasa(rasa)
+        yield {"base": rasa.base, "fake": fake, "env": env, "logs": logs}
     finally:
-        for process in (rasa, actions):
-            process.terminate()
-        for process in (rasa, actions):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(rasa, actions)
         fake.stop()
         if ACK_TIMES:
             print(f"\nwebhook acknowledged in {min(ACK_TIMES) * 1000:.0f}-"
