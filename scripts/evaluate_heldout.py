@@ -10,7 +10,7 @@ Counting rules, stated once:
   answer it with a topic: final intent `out_of_scope` or `nlu_fallback`.
 * red-flag recall: share of red-flag messages whose final intent is report_red_flag.
 
-Usage: python scripts/evaluate_heldout.py [MODEL] [--json results/heldout.json]
+Usage: python scripts/evaluate_heldout.py [MODEL] [--set FILE] [--json OUT.json]
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # custom components live in the addons package
 HELDOUT = ROOT / "tests" / "heldout" / "heldout.yml"
+HELDOUT_FRESH = ROOT / "tests" / "heldout" / "heldout_fresh.yml"
 RED_FLAG = "report_red_flag"
 OUT_OF_SCOPE = "out_of_scope"
 NOT_ANSWERED = {OUT_OF_SCOPE, "nlu_fallback"}
@@ -107,9 +108,14 @@ def report(result: Dict, errors: List[Tuple[str, str, str]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("model", nargs="?", default=str(ROOT / "models" / "pulpcare.tar.gz"))
-    parser.add_argument("--json", default=str(ROOT / "results" / "heldout.json"))
+    parser.add_argument("--json", default=None, help="default results/<set name>.json")
+    parser.add_argument("--set", default=str(HELDOUT),
+                        help="held-out file (tests/heldout/heldout.yml or heldout_fresh.yml)")
     args = parser.parse_args()
-    examples = load_examples()
+    held_out = Path(args.set)
+    args.json = args.json or str(ROOT / "results" / f"{held_out.stem}.json")
+    print(f"held-out set: {held_out.relative_to(ROOT) if held_out.is_relative_to(ROOT) else held_out}")
+    examples = load_examples(held_out)
     texts = [t for t, _ in examples]
     gold = [g for _, g in examples]
     predicted = asyncio.run(predict(args.model, texts))

@@ -1,23 +1,34 @@
-"""The held-out parent messages: never trained on, and the model must do well on them."""
+"""The held-out parent messages: never trained on, and the model must do well on them.
+
+Two sets. `heldout.yml` was written first; while tuning the training data, the
+kinds of messages it got wrong were described to the person adding examples, so
+its figure is optimistic. `heldout_fresh.yml` was written afterwards by someone
+who saw neither the training data nor the first set, and nothing about its
+results has been fed back: it is the honest measure.
+"""
 import asyncio
 from pathlib import Path
 
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from scripts.evaluate_heldout import HELDOUT, load_examples, predict, score
+from scripts.evaluate_heldout import HELDOUT, HELDOUT_FRESH, load_examples, predict, score
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "pulpcare.tar.gz"
-ACCURACY_FLOOR = 0.93          # target 0.95 (measured 0.961); `make eval` prints the current figure
+# Floors a little under the measured figures (`make eval` prints them); target 0.95.
+ACCURACY_FLOOR = {HELDOUT: 0.93, HELDOUT_FRESH: 0.90}
+OUT_OF_SCOPE_FLOOR = {HELDOUT: 0.90, HELDOUT_FRESH: 0.85}
+SETS = [pytest.param(HELDOUT, id="first"), pytest.param(HELDOUT_FRESH, id="fresh")]
 
 
 def normalise(text):
     return " ".join(text.lower().split())
 
 
-def test_heldout_set_is_big_enough_and_never_trained_on():
-    examples = load_examples()
+@pytest.mark.parametrize("held_out", SETS)
+def test_heldout_set_is_big_enough_and_never_trained_on(held_out):
+    examples = load_examples(held_out)
     labels = [label for _, label in examples]
     assert len(examples) >= 200
     assert labels.count("out_of_scope") >= 25
@@ -28,21 +39,27 @@ def test_heldout_set_is_big_enough_and_never_trained_on():
 
 
 @pytest.fixture(scope="module")
-def heldout_result():
+def results():
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train`")
-    examples = load_examples(HELDOUT)
-    predicted = asyncio.run(predict(str(MODEL), [t for t, _ in examples]))
-    return score([g for _, g in examples], predicted)
+    scores = {}
+    for held_out in (HELDOUT, HELDOUT_FRESH):
+        examples = load_examples(held_out)
+        predicted = asyncio.run(predict(str(MODEL), [t for t, _ in examples]))
+        scores[held_out] = score([g for _, g in examples], predicted)
+    return scores
 
 
-def test_every_heldout_red_flag_is_caught(heldout_result):
-    assert heldout_result["red_flag_recall"] == 1.0
+@pytest.mark.parametrize("held_out", SETS)
+def test_every_heldout_red_flag_is_caught(results, held_out):
+    assert results[held_out]["red_flag_recall"] == 1.0
 
 
-def test_heldout_accuracy_floor(heldout_result):
-    assert heldout_result["accuracy"] >= ACCURACY_FLOOR
+@pytest.mark.parametrize("held_out", SETS)
+def test_heldout_accuracy_floor(results, held_out):
+    assert results[held_out]["accuracy"] >= ACCURACY_FLOOR[held_out]
 
 
-def test_heldout_out_of_scope_recall(heldout_result):
-    assert heldout_result["out_of_scope_recall"] >= 0.90
+@pytest.mark.parametrize("held_out", SETS)
+def test_heldout_out_of_scope_recall(results, held_out):
+    assert results[held_out]["out_of_scope_recall"] >= OUT_OF_SCOPE_FLOOR[held_out]
