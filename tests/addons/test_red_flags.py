@@ -46,6 +46,8 @@ def test_emergencies(severity, text):
     "advil isnt touching it",
     "she cant open her mouth all the way",
     "is some swelling normal after a pulpotomy?",
+    "a little puffiness on her jaw since last night, should i be worried",
+    "his tooth hurts worse each day and the ibuprofen doesnt do anything now",
     "ok so my daughter had the pulpectomy tuesday and she was fine and ate dinner "
     "and watched tv but this morning her jaw is swollen and she says it hurts when "
     "she chews, anyway my real question is about the crown color",
