@@ -262,6 +262,7 @@ async def load_test(bot: Bot, conversations: int = 50, seconds: float = 60) -> D
 
 def make_starter(workdir: Path) -> Path:
     project = workdir / "starter"
+    project.mkdir()
     subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)],
                    cwd=workdir, env=ENV, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
