@@ -11,15 +11,34 @@ they are configured is ours (`addons.database`: `DATABASE_URL` for PostgreSQL,
 otherwise a SQLite file; `REDIS_URL` for Redis locks). When the database cannot
 be reached, start-up stops with one line naming the setting (`StoreUnavailable`)
 instead of Rasa's endless retry loop.
+
+Per message, Rasa's SQL store reads every event of the conversation session
+back from the database and rebuilds each event object, then counts the stored
+events again before it writes the new ones. `EnvSQLTrackerStore` keeps the
+events of the most recent conversations (`TRACKER_CACHE_SIZE`, default 2,000;
+0 turns it off) in memory and asks the database one indexed question per read
+and write instead: how many events does this conversation have, and what is the
+last id? When the answer matches what it holds, the tracker is rebuilt from the
+events in memory; when it does not (another server answered, retention deleted
+the conversation, anything else wrote), it reads from the database as Rasa does.
+The database stays the truth; the memory only saves re-reading it.
+
+A SQLite file is opened in WAL mode with `synchronous=NORMAL` (a commit no longer
+waits for the disk twice; a power cut can lose the last turn, never corrupt the
+file), and its connections are pooled instead of opened for every query.
 """
 from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Optional, Text
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, List, Optional, Text, Tuple
 
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from addons.database import (  # noqa: F401  (re-exported)
     StoreUnavailable,
@@ -34,8 +53,44 @@ from addons.database import (  # noqa: F401  (re-exported)
 logger = logging.getLogger(__name__)
 
 
+DEFAULT_CACHE_SIZE = 2000
+Stamp = Tuple[int, Optional[int]]   # (number of events, highest event id) of one sender
+
+
+def cache_size() -> int:
+    raw = (os.environ.get("TRACKER_CACHE_SIZE") or "").strip()
+    try:
+        return max(0, int(raw)) if raw else DEFAULT_CACHE_SIZE
+    except ValueError:
+        logger.warning("TRACKER_CACHE_SIZE=%r is not a whole number; using %d", raw,
+                       DEFAULT_CACHE_SIZE)
+        return DEFAULT_CACHE_SIZE
+
+
+@dataclass
+class _Cached:
+    stamp: Stamp
+    events: List[Event]     # the latest session's events, as Rasa's retrieve returns them
+
+
+def _latest_session(events: List[Event]) -> List[Event]:
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], SessionStarted):
+            return events[index:]
+    return events
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
 class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
-    """Rasa's SQLTrackerStore on `DATABASE_URL`, or on a SQLite file without it."""
+    """Rasa's SQLTrackerStore on `DATABASE_URL`, or on a SQLite file without it,
+    with the recent conversations' events kept in memory (checked on every use)."""
 
     def __init__(self, domain: Any = None, host: Optional[Text] = None,
                  event_broker: Any = None, **kwargs: Any) -> None:
@@ -48,7 +103,99 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
             # silently replace with an in-memory store.
             raise
         super().__init__(domain=domain, host=url, event_broker=event_broker)
+        if self.engine.dialect.name == "sqlite":
+            self._pool_sqlite(url)
+        self._cache: "OrderedDict[str, _Cached]" = OrderedDict()
+        self._cache_size = cache_size()
         logger.info("Conversations are stored in %s", safe_url(url))
+
+    def _pool_sqlite(self, url: str) -> None:
+        import sqlalchemy as sa
+
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=2,
+                                       max_overflow=8,
+                                       connect_args={"check_same_thread": False})
+        sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    # -- the one question asked per read and per write ---------------------------------
+    def _stamp(self, session: Any, sender_id: Text) -> Stamp:
+        import sqlalchemy as sa
+
+        count, last_id = session.query(
+            sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id)
+        ).filter(self.SQLEvent.sender_id == sender_id).one()
+        return int(count or 0), last_id
+
+    def _remember(self, sender_id: Text, stamp: Stamp, events: List[Event]) -> None:
+        if not self._cache_size:
+            return
+        self._cache[sender_id] = _Cached(stamp, list(events))
+        self._cache.move_to_end(sender_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _tracker(self, sender_id: Text, events: List[Event]) -> Optional[DialogueStateTracker]:
+        if not (self.domain and events):
+            return None
+        return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The latest session's tracker, from memory when the database has not changed."""
+        cached = self._cache.get(sender_id)
+        if cached is None or not self._cache_size:
+            return await self._retrieve_and_remember(sender_id)
+        with self.session_scope() as session:
+            stamp = self._stamp(session, sender_id)
+        if stamp != cached.stamp:
+            self._cache.pop(sender_id, None)
+            return await self._retrieve_and_remember(sender_id)
+        self._cache.move_to_end(sender_id)
+        return self._tracker(sender_id, cached.events)
+
+    async def _retrieve_and_remember(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        with self.session_scope() as session:
+            stamp = self._stamp(session, sender_id)
+        tracker = await super().retrieve(sender_id)
+        # Read after the stamp: if someone wrote in between, the next stamp differs
+        # and the next read goes to the database again.
+        if tracker is not None and self.domain:
+            self._remember(sender_id, stamp, list(tracker.events))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Writes the tracker's new events; known from memory when nothing else wrote."""
+        sender_id = tracker.sender_id
+        cached = self._cache.pop(sender_id, None)
+        events = list(tracker.events)
+        known = len(cached.events) if cached else 0
+        fast = cached is not None and self._cache_size > 0 and len(events) >= known \
+            and (known == 0 or events[known - 1] is cached.events[-1])
+        if fast:
+            with self.session_scope() as session:
+                if self._stamp(session, sender_id) == cached.stamp:
+                    await self.stream_events(tracker)
+                    rows = [self._row(sender_id, event) for event in events[known:]]
+                    session.add_all(rows)
+                    session.flush()                      # assigns the ids
+                    count, last_id = cached.stamp
+                    if rows:
+                        count, last_id = count + len(rows), max(row.id for row in rows)
+                    session.commit()
+                    self._remember(sender_id, (count, last_id), _latest_session(events))
+                    return
+        await super().save(tracker)          # Rasa's own way; the next read refreshes memory
+
+    def _row(self, sender_id: Text, event: Event) -> Any:
+        """One `events` row, exactly as Rasa's SQLTrackerStore.save writes it."""
+        import json
+
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+            intent_name=(data.get("parse_data", {}).get("intent", {}).get("name")),
+            action_name=data.get("name"), data=json.dumps(data))
 
 
 class EnvLockStore(LockStore):  # type: ignore[misc, valid-type]
