@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
@@ -90,23 +90,29 @@ def check_database(url: Optional[str] = None, setting: Optional[str] = None,
         connect_args = {}
     else:
         connect_args = {"connect_timeout": 5} if parsed.drivername.startswith("postgresql") else {}
-    deadline = time.monotonic() + wait
-    while True:
-        engine = None
+    def ping() -> None:
+        engine = sa.create_engine(url, connect_args=connect_args, poolclass=sa.pool.NullPool)
         try:
-            engine = sa.create_engine(url, connect_args=connect_args, poolclass=sa.pool.NullPool)
             with engine.connect() as connection:
                 connection.execute(sa.text("SELECT 1"))
+        finally:
+            engine.dispose()
+
+    _retry(ping, wait, f"cannot reach the tracker database set by {setting} ({safe_url(url)})")
+
+
+def _retry(ping: Callable[[], None], wait: float, failure: str) -> None:
+    """Calls `ping` once a second until it succeeds or `wait` seconds have passed;
+    then raises StoreUnavailable with `failure` and the error's first line."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            ping()
             return
         except Exception as error:
             if time.monotonic() >= deadline:
-                raise StoreUnavailable(
-                    f"cannot reach the tracker database set by {setting} "
-                    f"({safe_url(url)}): {_first_line(error)}") from None
+                raise StoreUnavailable(f"{failure}: {_first_line(error)}") from None
             time.sleep(1)
-        finally:
-            if engine is not None:
-                engine.dispose()
 
 
 def check_redis(url: Optional[str] = None, wait: Optional[float] = None) -> None:
@@ -116,22 +122,15 @@ def check_redis(url: Optional[str] = None, wait: Optional[float] = None) -> None
         return
     import redis
 
-    wait = _wait_seconds() if wait is None else wait
-    deadline = time.monotonic() + wait
-    while True:
+    def ping() -> None:
+        client = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
         try:
-            client = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
-            try:
-                client.ping()
-            finally:
-                client.close()
-            return
-        except Exception as error:
-            if time.monotonic() >= deadline:
-                raise StoreUnavailable(
-                    f"cannot reach Redis set by REDIS_URL ({redis_safe(url)}): "
-                    f"{_first_line(error)}") from None
-            time.sleep(1)
+            client.ping()
+        finally:
+            client.close()
+
+    _retry(ping, _wait_seconds() if wait is None else wait,
+           f"cannot reach Redis set by REDIS_URL ({redis_safe(url)})")
 
 
 def redis_safe(url: str) -> str:
