@@ -48,6 +48,9 @@ def test_emergencies(severity, text):
     "is some swelling normal after a pulpotomy?",
     "a little puffiness on her jaw since last night, should i be worried",
     "his tooth hurts worse each day and the ibuprofen doesnt do anything now",
+    "the motrin wears off after an hour and she is crying again",
+    "nothing we try helps her toothache",
+    "weve tried everything and he is still hurting",
     "ok so my daughter had the pulpectomy tuesday and she was fine and ate dinner "
     "and watched tv but this morning her jaw is swollen and she says it hurts when "
     "she chews, anyway my real question is about the crown color",
@@ -70,6 +73,9 @@ def test_call_the_practice_now(severity, text):
     "can antibiotics clear the infection instead",
     "why not just pull the tooth",
     "how much does a baby root canal cost",
+    "nothing to eat for an hour after, right?",
+    "we tried everything to get him to brush",
+    "when the tylenol wears off will it hurt?",
 ])
 def test_ordinary_questions_are_not_flagged(severity, text):
     assert severity(text) is None
