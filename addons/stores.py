@@ -29,13 +29,14 @@ file), and its connections are pooled instead of opened for every query.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, List, Optional, Text, Tuple
 
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -203,7 +204,19 @@ class EnvLockStore(LockStore):  # type: ignore[misc, valid-type]
 
     Rasa creates custom lock stores as `cls(endpoint_config=...)`; this one keeps
     the chosen store inside and hands it the three storage calls, so Rasa's own
-    locking logic (tickets, waiting, expiry) runs unchanged."""
+    locking logic (tickets, waiting, expiry) runs unchanged.
+
+    With Redis, the three places where Rasa reads a conversation's lock, changes
+    it and writes it back (issuing a ticket, dropping expired tickets, finishing
+    a ticket and deleting the lock) run under a short Redis mutex. Rasa 3.6 does
+    them as separate GET and SET calls, so two servers that take messages of
+    one conversation at the same moment could both get the same ticket, or one
+    could write back a ticket the other had just finished or delete a lock the
+    other had just joined: both then answer at once and one turn is lost from
+    the stored conversation, or a message waits for a stale ticket to expire
+    (60 s). The two-server test showed it in about 1 run in 4."""
+
+    MUTEX_SECONDS = 10.0
 
     def __init__(self, endpoint_config: Any = None) -> None:
         url = (os.environ.get("REDIS_URL") or "").strip()
@@ -228,3 +241,24 @@ class EnvLockStore(LockStore):  # type: ignore[misc, valid-type]
     def save_lock(self, lock: Any) -> None:
         self._store.save_lock(lock)
 
+    def _mutex(self, conversation_id: Text) -> Any:
+        """Held while a conversation's lock is read, changed and written back.
+
+        In memory these steps never yield to another task, so no mutex is needed."""
+        if not isinstance(self._store, RedisLockStore):
+            return contextlib.nullcontext()
+        name = self._store.key_prefix.replace(":lock:", ":mutex:", 1) + conversation_id
+        return self._store.red.lock(name, timeout=self.MUTEX_SECONDS,
+                                    blocking_timeout=self.MUTEX_SECONDS)
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        with self._mutex(conversation_id):
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: Text) -> None:
+        with self._mutex(conversation_id):
+            super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        with self._mutex(conversation_id):   # finish the ticket, delete if nobody waits
+            super().cleanup(conversation_id, ticket_number)

@@ -86,10 +86,10 @@ def test_simultaneous_messages_are_serialised_by_the_lock(cluster):
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         answers = list(pool.map(send, range(10)))
-    assert all("pulpotomy" in answer.lower() for answer in answers)
+    assert all("pulpotomy" in answer.lower() for answer in answers), answers
 
     turns = turns_of(stored_events(database)[parent])
-    assert sorted(t[0] for t in turns) == sorted(messages)       # each exactly once
+    assert sorted(t[0] for t in turns) == sorted(messages), turns  # each exactly once
     # each turn complete before the next began: one action and one answer per message
     assert all(t[1] == ["action_answer"] and t[2] == 1 for t in turns), turns
 
