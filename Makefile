@@ -97,7 +97,7 @@ review: setup
 
 eval: train
 	$(PY) scripts/evaluate_heldout.py $(MODEL)
-	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_fresh.yml
+	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_fresh.yml --blind
 
 bench: train
 	$(PY) bench/bench.py
