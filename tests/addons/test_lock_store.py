@@ -13,7 +13,10 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def two_servers(redis_server, monkeypatch):
     monkeypatch.setenv("REDIS_URL", redis_server.url)
-    return EnvLockStore(), EnvLockStore()          # one lock store per Rasa server
+    stores = EnvLockStore(), EnvLockStore()        # one lock store per Rasa server
+    yield stores
+    for conversation in ("parent-race", "parent-finish"):   # Redis is shared by the session
+        stores[0].delete_lock(conversation)
 
 
 def race(stores, work, rounds):
