@@ -20,7 +20,7 @@ RASA   := $(BIN)/rasa
 SPACY_MODEL := build/spacy_en_pulpcare
 MODEL  := models/pulpcare.tar.gz
 # Server-side modules the trained model does not depend on (no retraining when they change).
-SERVER_ONLY := $(addprefix addons/,database.py logging_filters.py rate_limit.py replies.py \
+SERVER_ONLY := $(addprefix addons/,database.py events.py logging_filters.py rate_limit.py replies.py \
                  resilience.py retention.py review.py serve.py stores.py)
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
                 $(SPACY_MODEL)/meta.json $(filter-out $(SERVER_ONLY),$(wildcard addons/*.py))

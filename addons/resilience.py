@@ -35,13 +35,20 @@ the run command (`addons/serve.py`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from typing import Any, List, Optional, Text
 
+import rasa
+from jsonschema import ValidationError
+from jsonschema.validators import validator_for
 from rasa.core.actions import action as rasa_action
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.trackers import EventVerbosity
+
+from addons.events import since_last
 
 logger = logging.getLogger(__name__)
 
@@ -68,41 +75,23 @@ def _is_sms(output_channel: Any) -> bool:
     return "sms" in name or "twilio" in name
 
 
-_RESPONSE_VALIDATOR: Any = None
-
-
+@functools.lru_cache(maxsize=None)
 def response_validator() -> Any:
     """Rasa's action-response schema, compiled once (raises jsonschema's ValidationError)."""
-    global _RESPONSE_VALIDATOR
-    if _RESPONSE_VALIDATOR is None:
-        from jsonschema.validators import validator_for
-
-        schema = RemoteAction.action_response_format_spec()
-        cls = validator_for(schema)
-        cls.check_schema(schema)
-        _RESPONSE_VALIDATOR = cls(schema)
-    return _RESPONSE_VALIDATOR
-
-
-def current_turn_events(tracker: Any) -> List[Any]:
-    """The tracker's events from the latest user message on (all of them if none)."""
-    events = list(tracker.events)
-    for index in range(len(events) - 1, -1, -1):
-        if isinstance(events[index], UserUttered):
-            return events[index:]
-    return events
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
 
 
 class ResilientRemoteAction(RemoteAction):
     """A custom action call that degrades to a helpful reply instead of silence."""
 
     def _action_call_format(self, tracker: Any, domain: Any) -> Any:
-        """Rasa's request body, with the current turn's events instead of all of them."""
-        import rasa
-        from rasa.shared.core.trackers import EventVerbosity
-
+        """Rasa's request body, with the current turn's events (from the latest user
+        message on) instead of all of them."""
         state = tracker.current_state(EventVerbosity.NONE)
-        state["events"] = [event.as_dict() for event in current_turn_events(tracker)]
+        state["events"] = [event.as_dict() for event in since_last(tracker.events, UserUttered)]
         body = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
                 "version": rasa.__version__}
         if not self._is_selective_domain_enabled() \
@@ -111,8 +100,6 @@ class ResilientRemoteAction(RemoteAction):
         return body
 
     def _validate_action_result(self, result: Any) -> bool:
-        from jsonschema import ValidationError
-
         try:
             response_validator().validate(result)
             return True

@@ -30,13 +30,16 @@ file), and its connections are pooled instead of opened for every query.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, List, Optional, Text, Tuple
 
-from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
+import sqlalchemy as sa
+from rasa.core.lock_store import (DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX, LOCK_LIFETIME,
+                                  InMemoryLockStore, LockStore, RedisLockStore)
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -50,6 +53,7 @@ from addons.database import (  # noqa: F401  (re-exported)
     redis_safe,
     safe_url,
 )
+from addons.events import since_last
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +76,6 @@ def cache_size() -> int:
 class _Cached:
     stamp: Stamp
     events: List[Event]     # the latest session's events, as Rasa's retrieve returns them
-
-
-def _latest_session(events: List[Event]) -> List[Event]:
-    for index in range(len(events) - 1, -1, -1):
-        if isinstance(events[index], SessionStarted):
-            return events[index:]
-    return events
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -111,8 +108,6 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
         logger.info("Conversations are stored in %s", safe_url(url))
 
     def _pool_sqlite(self, url: str) -> None:
-        import sqlalchemy as sa
-
         self.engine.dispose()
         self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=2,
                                        max_overflow=8,
@@ -122,8 +117,6 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
 
     # -- the one question asked per read and per write ---------------------------------
     def _stamp(self, session: Any, sender_id: Text) -> Stamp:
-        import sqlalchemy as sa
-
         count, last_id = session.query(
             sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id)
         ).filter(self.SQLEvent.sender_id == sender_id).one()
@@ -144,8 +137,10 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The latest session's tracker, from memory when the database has not changed."""
+        if not self._cache_size:
+            return await super().retrieve(sender_id)
         cached = self._cache.get(sender_id)
-        if cached is None or not self._cache_size:
+        if cached is None:
             return await self._retrieve_and_remember(sender_id)
         with self.session_scope() as session:
             stamp = self._stamp(session, sender_id)
@@ -171,7 +166,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
         cached = self._cache.pop(sender_id, None)
         events = list(tracker.events)
         known = len(cached.events) if cached else 0
-        fast = cached is not None and self._cache_size > 0 and len(events) >= known \
+        fast = cached is not None and len(events) >= known \
             and (known == 0 or events[known - 1] is cached.events[-1])
         if fast:
             with self.session_scope() as session:
@@ -184,14 +179,12 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
                     if rows:
                         count, last_id = count + len(rows), max(row.id for row in rows)
                     session.commit()
-                    self._remember(sender_id, (count, last_id), _latest_session(events))
+                    self._remember(sender_id, (count, last_id), since_last(events, SessionStarted))
                     return
         await super().save(tracker)          # Rasa's own way; the next read refreshes memory
 
     def _row(self, sender_id: Text, event: Event) -> Any:
         """One `events` row, exactly as Rasa's SQLTrackerStore.save writes it."""
-        import json
-
         data = event.as_dict()
         return self.SQLEvent(
             sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
@@ -247,7 +240,9 @@ class EnvLockStore(LockStore):  # type: ignore[misc, valid-type]
         In memory these steps never yield to another task, so no mutex is needed."""
         if not isinstance(self._store, RedisLockStore):
             return contextlib.nullcontext()
-        name = self._store.key_prefix.replace(":lock:", ":mutex:", 1) + conversation_id
+        # "<prefix>:lock:" -> "<prefix>:mutex:": never the key of a conversation's lock
+        prefix = self._store.key_prefix[:-len(DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX)]
+        name = f"{prefix}mutex:{conversation_id}"
         return self._store.red.lock(name, timeout=self.MUTEX_SECONDS,
                                     blocking_timeout=self.MUTEX_SECONDS)
 

@@ -123,14 +123,15 @@ def main() -> int:
     gold = [g for _, g in examples]
     predicted = asyncio.run(predict(args.model, texts))
     result = score(gold, predicted)
-    errors = [(t, g, p) for t, g, p in zip(texts, gold, predicted) if g != p]
     if args.blind:
-        errors = []
         print("(blind set: misclassified messages are not shown)")
+        errors = []
+    else:
+        errors = [(t, g, p) for t, g, p in zip(texts, gold, predicted) if g != p]
+        result["errors"] = errors
     print(report(result, errors))
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps({**result, **({} if args.blind else {"errors": errors})},
-                                          indent=2))
+    Path(args.json).write_text(json.dumps(result, indent=2))
     return 0
 
 
