@@ -2,7 +2,7 @@
 
 Pipeline order (config.yml):
   InputGuard -> SpacyNLP -> SpacyTokenizer -> RulerEntityExtractor -> featurizers
-  -> DIETClassifier -> SafetyRouter -> FallbackClassifier
+  -> TfidfIntentClassifier (addons.classifier) -> SafetyRouter -> FallbackClassifier
 
 * InputGuard cleans the text before anything reads it and records what is wrong
   with it (empty, emoji only, markup only, too long, another language).
