@@ -24,6 +24,7 @@ def severity(detector, nlp):
     "swelling is going up toward her eye",
     "his eye is almost swollen shut",
     "the swelling is spreading down his neck",
+    "his neck looks fat on one side",
     "lump under the jaw on his neck is getting bigger and swollen",
     "it wont stop bleeding its been an hour after the pulpectomy",
     "she's breathing weird and her face is puffy",
@@ -51,6 +52,10 @@ def test_emergencies(severity, text):
     "the motrin wears off after an hour and she is crying again",
     "nothing we try helps her toothache",
     "weve tried everything and he is still hurting",
+    "the abscess on his gum popped and its draining",
+    "ive given the max dose of ibuprofen and its doing nothing",
+    "motrin does nothing for him",
+    "the pain is way worse than yesterday even though they said soreness is normal",
     "ok so my daughter had the pulpectomy tuesday and she was fine and ate dinner "
     "and watched tv but this morning her jaw is swollen and she says it hurts when "
     "she chews, anyway my real question is about the crown color",
@@ -62,6 +67,11 @@ def test_call_the_practice_now(severity, text):
 @pytest.mark.parametrize("text", [
     "what is a pulpotomy",
     "will it hurt",
+    "will the pain be worse than a filling",
+    "is a pulpectomy worse than a pulpotomy",
+    "the dentist said abscess, should she be on antibiotics first",
+    "what if we do nothing about the tooth",
+    "is her neck going to be sore from lying back in the chair",
     "no fever and no swelling, when can she eat",
     "he doesn't have a fever, can he go to school tomorrow",
     "does the crown fall out with the tooth",
