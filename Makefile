@@ -96,8 +96,8 @@ review: setup
 	@$(PY) -m addons.review $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") $(if $(OUT),--out "$(OUT)")
 
 eval: train
-	$(PY) scripts/evaluate_heldout.py $(MODEL)
-	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_fresh.yml --blind
+	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_blind.yml --blind
+	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_final.yml --blind
 
 bench: train
 	$(PY) bench/bench.py

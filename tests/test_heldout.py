@@ -1,10 +1,11 @@
 """The held-out parent messages: never trained on, and the model must do well on them.
 
-Two sets. `heldout.yml` was written first; while tuning the training data, the
-kinds of messages it got wrong were described to the person adding examples, so
-its figure is optimistic. `heldout_fresh.yml` was written afterwards by someone
-who saw neither the training data nor the first set, and nothing about its
-results has been fed back: it is the honest measure.
+Two blind sets, written on 2026-11-22 by two people who saw neither the training
+data nor any other set. Only their figures have been looked at (`make eval`
+prints nothing else for them), with one exception stated in the README: the two
+red-flag messages of `heldout_blind.yml` that were missed. The floors sit a
+little under the measured figures; the targets are 95% accuracy and 90%
+out-of-scope recall.
 """
 import asyncio
 from pathlib import Path
@@ -12,14 +13,15 @@ from pathlib import Path
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from scripts.evaluate_heldout import HELDOUT, HELDOUT_FRESH, load_examples, predict, score
+from scripts.evaluate_heldout import (HELDOUT_BLIND, HELDOUT_FINAL, HELDOUT_SETS,
+                                      load_examples, predict, score)
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "pulpcare.tar.gz"
-# Floors a little under the measured figures (`make eval` prints them); target 0.95.
-ACCURACY_FLOOR = {HELDOUT: 0.93, HELDOUT_FRESH: 0.90}
-OUT_OF_SCOPE_FLOOR = {HELDOUT: 0.90, HELDOUT_FRESH: 0.85}
-SETS = [pytest.param(HELDOUT, id="first"), pytest.param(HELDOUT_FRESH, id="fresh")]
+# Floors a little under the measured figures (`make eval` prints them).
+ACCURACY_FLOOR = {HELDOUT_BLIND: 0.91, HELDOUT_FINAL: 0.89}
+OUT_OF_SCOPE_FLOOR = {HELDOUT_BLIND: 0.90, HELDOUT_FINAL: 0.70}
+SETS = [pytest.param(HELDOUT_BLIND, id="blind"), pytest.param(HELDOUT_FINAL, id="final")]
 
 
 def normalise(text):
@@ -43,7 +45,7 @@ def results():
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train`")
     scores = {}
-    for held_out in (HELDOUT, HELDOUT_FRESH):
+    for held_out in HELDOUT_SETS:
         examples = load_examples(held_out)
         predicted = asyncio.run(predict(str(MODEL), [t for t, _ in examples]))
         scores[held_out] = score([g for _, g in examples], predicted)
