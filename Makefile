@@ -98,6 +98,7 @@ review: setup
 eval: train
 	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_blind.yml --blind
 	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_final.yml --blind
+	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_c.yml --blind
 
 bench: train
 	$(PY) bench/bench.py

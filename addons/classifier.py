@@ -9,13 +9,15 @@ plain linear model does better once the counts are weighted the classic way:
   document frequency learnt from the training data, and the block is scaled to
   unit length, so a long message with context about the child weighs the same as
   a short one and common words ("my", "the", "is") weigh little;
-* a multinomial logistic regression (scikit-learn, balanced class weights) maps
-  the blocks to intents. Its probabilities are the confidences the
+* a multinomial logistic regression (scikit-learn) maps the blocks to intents. Its probabilities are the confidences the
   FallbackClassifier and the dialogue read.
 
 Measured on 2026-11-22 (5-fold cross-validation on data/nlu, same features):
 raw-count logistic regression 82.2%, this weighting 85.6%. Training takes seconds
-instead of DIET's minute and a half.
+instead of DIET's minute and a half. Class weights are left unbalanced: the
+out-of-scope class is the largest on purpose, and balancing it away cost
+out-of-scope recall (cross-validation 86.8% unbalanced against 82.5% balanced,
+with the same precision and accuracy 89.4% against 88.9%, C 300 against 100).
 
 The model is stored as plain arrays (``.npz``) and a JSON list of labels: no
 pickle is loaded when the model is.
@@ -90,7 +92,9 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         return {
             # inverse regularisation strength; the weighted rows have unit length,
             # so the default 1.0 underfits badly (cross-validation: 100 to 1000 best)
-            "C": 100.0,
+            "C": 300.0,
+            # reweight classes to equal total weight ("balanced") or not (false)
+            "balanced_classes": False,
             "max_iter": 1000,
             "ranking_length": 10,
             "random_seed": 42,
@@ -154,7 +158,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         X = self._matrix(examples)
         y = [m.get(INTENT) for m in examples]
         model = LogisticRegression(C=self._config["C"], max_iter=self._config["max_iter"],
-                                   class_weight="balanced",
+                                   class_weight=("balanced" if self._config["balanced_classes"]
+                                                 else None),
                                    random_state=self._config["random_seed"])
         model.fit(X, y)
         self._coef = model.coef_
