@@ -99,6 +99,7 @@ eval: train
 	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_blind.yml --blind
 	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_final.yml --blind
 	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_c.yml --blind
+	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_d.yml --blind
 
 bench: train
 	$(PY) bench/bench.py
