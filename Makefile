@@ -100,6 +100,7 @@ eval: train
 	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_final.yml --blind
 	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_c.yml --blind
 	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_d.yml --blind
+	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_e.yml --blind
 
 bench: train
 	$(PY) bench/bench.py

@@ -1,13 +1,12 @@
 """The held-out parent messages: never trained on, and the model must do well on them.
 
-Blind sets, written on 2026-11-22 by people who saw neither the training data
-nor any other set (`heldout_c.yml` and `heldout_d.yml` after the model had been
-chosen). Only their
-figures have been looked at (`make eval` prints nothing else for them), with one
-exception stated in the README: the two red-flag messages of `heldout_blind.yml`
-that were missed. The floors sit a
-little under the measured figures; the targets are 95% accuracy and 90%
-out-of-scope recall.
+Five blind sets, written on 2026-11-22, each by someone who saw neither the
+training data nor any other set. Only their figures have been looked at (`make
+eval` prints nothing else for them), with one exception stated in the README:
+the two red-flag messages of `heldout_blind.yml` that an earlier model missed.
+Per set, the floors sit 2-5 points under the measured figures; over all five
+together, the issue's targets themselves: 95% accuracy, 90% out-of-scope
+recall, every red flag.
 """
 import asyncio
 from pathlib import Path
@@ -15,17 +14,20 @@ from pathlib import Path
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from scripts.evaluate_heldout import (HELDOUT_BLIND, HELDOUT_C, HELDOUT_D, HELDOUT_FINAL,
-                                      HELDOUT_SETS, load_examples, predict, score)
+from scripts.evaluate_heldout import (HELDOUT_BLIND, HELDOUT_C, HELDOUT_D, HELDOUT_E,
+                                      HELDOUT_FINAL, HELDOUT_SETS,
+                                      load_examples, predict, score)
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "pulpcare.tar.gz"
 # Floors a little under the measured figures (`make eval` prints them).
-ACCURACY_FLOOR = {HELDOUT_BLIND: 0.92, HELDOUT_FINAL: 0.90, HELDOUT_C: 0.94, HELDOUT_D: 0.90}
-OUT_OF_SCOPE_FLOOR = {HELDOUT_BLIND: 0.90, HELDOUT_FINAL: 0.80, HELDOUT_C: 0.85,
-                      HELDOUT_D: 0.88}
+ACCURACY_FLOOR = {HELDOUT_BLIND: 0.94, HELDOUT_FINAL: 0.92, HELDOUT_C: 0.95, HELDOUT_D: 0.94,
+                  HELDOUT_E: 0.94}
+OUT_OF_SCOPE_FLOOR = {HELDOUT_BLIND: 0.92, HELDOUT_FINAL: 0.85, HELDOUT_C: 0.93,
+                      HELDOUT_D: 0.93, HELDOUT_E: 0.90}
 SETS = [pytest.param(HELDOUT_BLIND, id="blind"), pytest.param(HELDOUT_FINAL, id="final"),
-        pytest.param(HELDOUT_C, id="c"), pytest.param(HELDOUT_D, id="d")]
+        pytest.param(HELDOUT_C, id="c"), pytest.param(HELDOUT_D, id="d"),
+        pytest.param(HELDOUT_E, id="e")]
 
 
 def normalise(text):
@@ -48,12 +50,24 @@ def test_heldout_set_is_big_enough_and_never_trained_on(held_out):
 def results():
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train`")
-    scores = {}
+    scores, all_gold, all_predicted = {}, [], []
     for held_out in HELDOUT_SETS:
         examples = load_examples(held_out)
+        gold = [g for _, g in examples]
         predicted = asyncio.run(predict(str(MODEL), [t for t, _ in examples]))
-        scores[held_out] = score([g for _, g in examples], predicted)
+        scores[held_out] = score(gold, predicted)
+        all_gold += gold
+        all_predicted += predicted
+    scores["all"] = score(all_gold, all_predicted)
     return scores
+
+
+def test_all_sets_together_meet_the_targets(results):
+    together = results["all"]
+    assert together["examples"] >= 1000
+    assert together["accuracy"] >= 0.95
+    assert together["out_of_scope_recall"] >= 0.90
+    assert together["red_flag_recall"] == 1.0
 
 
 @pytest.mark.parametrize("held_out", SETS)
