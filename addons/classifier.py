@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
 import scipy.sparse
+from scipy.special import softmax
+from sklearn.feature_extraction.text import TfidfTransformer
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -53,24 +55,23 @@ ARRAYS = "model.npz"
 META = "model.json"
 
 
-def _sentence_blocks(message: Message) -> Dict[Text, scipy.sparse.csr_matrix]:
+def _sentence_blocks(message: Message) -> Dict[Text, scipy.sparse.spmatrix]:
     """The sparse sentence features of the message text, one row per featurizer."""
-    blocks = {}
-    for feature in message.features:
-        if (feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
-                and feature.is_sparse()):
-            blocks[feature.origin] = scipy.sparse.csr_matrix(feature.features)
-    return blocks
+    return {feature.origin: feature.features for feature in message.features
+            if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
+            and feature.is_sparse()}
 
 
-def _weight(counts: scipy.sparse.csr_matrix, idf: np.ndarray) -> scipy.sparse.csr_matrix:
+def _tfidf(idf: np.ndarray) -> TfidfTransformer:
+    """scikit-learn's weighting with a stored idf: 1 + log(count), times idf, unit rows."""
+    transformer = TfidfTransformer(sublinear_tf=True)
+    transformer.idf_ = idf
+    return transformer
+
+
+def _weight(counts: scipy.sparse.spmatrix, idf: np.ndarray) -> scipy.sparse.csr_matrix:
     """Damped counts times idf, each row scaled to unit length."""
-    weighted = counts.astype(np.float64).tocsr(copy=True)
-    weighted.data = 1.0 + np.log(weighted.data)
-    weighted = weighted.multiply(idf.reshape(1, -1)).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
-    norms[norms == 0] = 1.0
-    return scipy.sparse.diags(1.0 / norms) @ weighted
+    return _tfidf(idf).transform(counts)
 
 
 @DefaultV1Recipe.register(
@@ -110,6 +111,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         self._resource = resource
         self._origins = origins or []
         self._idf = idf or []
+        self._weighting = [_tfidf(block_idf) for block_idf in self._idf]
         self._coef = coef
         self._intercept = intercept
         self._labels = labels or []
@@ -121,41 +123,40 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     # -- features -----------------------------------------------------------------
-    def _matrix(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
-        """One weighted row per message, the blocks in training order."""
+    def _matrix(self, blocks: List[Dict[Text, scipy.sparse.spmatrix]]
+                ) -> scipy.sparse.csr_matrix:
+        """One weighted row per message (its blocks), the blocks in training order."""
         columns = []
-        for origin, idf in zip(self._origins, self._idf):
-            rows = []
-            for message in messages:
-                row = _sentence_blocks(message).get(origin)
-                if row is None or row.shape[1] != idf.shape[0]:
-                    row = scipy.sparse.csr_matrix((1, idf.shape[0]))
-                rows.append(row)
-            columns.append(_weight(scipy.sparse.vstack(rows).tocsr(), idf))
+        for origin, idf, weighting in zip(self._origins, self._idf, self._weighting):
+            empty = scipy.sparse.csr_matrix((1, idf.shape[0]))
+            rows = [row if row is not None and row.shape[1] == idf.shape[0] else empty
+                    for row in (message_blocks.get(origin) for message_blocks in blocks)]
+            columns.append(weighting.transform(scipy.sparse.vstack(rows).tocsr()))
         return scipy.sparse.hstack(columns).tocsr()
 
     # -- training -----------------------------------------------------------------
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.linear_model import LogisticRegression
 
-        examples = [m for m in training_data.intent_examples if _sentence_blocks(m)]
+        examples, blocks = [], []
+        for message in training_data.intent_examples:
+            message_blocks = _sentence_blocks(message)
+            if message_blocks:
+                examples.append(message)
+                blocks.append(message_blocks)
         if not examples:
             logger.warning("TfidfIntentClassifier: no featurized intent examples; "
                            "it will not predict anything.")
             return self._resource
-        self._origins = sorted({o for m in examples for o in _sentence_blocks(m)})
+        self._origins = sorted({origin for b in blocks for origin in b})
         self._idf = []
         for origin in self._origins:
-            width = next(_sentence_blocks(m)[origin].shape[1] for m in examples
-                         if origin in _sentence_blocks(m))
-            counts = scipy.sparse.vstack([
-                _sentence_blocks(m).get(origin, scipy.sparse.csr_matrix((1, width)))
-                for m in examples]).tocsr()
-            document_frequency = np.asarray((counts > 0).sum(axis=0)).ravel()
-            n = counts.shape[0]
-            # scikit-learn's smoothed idf
-            self._idf.append(np.log((1.0 + n) / (1.0 + document_frequency)) + 1.0)
-        X = self._matrix(examples)
+            width = next(b[origin].shape[1] for b in blocks if origin in b)
+            counts = scipy.sparse.vstack([b.get(origin, scipy.sparse.csr_matrix((1, width)))
+                                          for b in blocks]).tocsr()
+            self._idf.append(TfidfTransformer(sublinear_tf=True).fit(counts).idf_)
+        self._weighting = [_tfidf(idf) for idf in self._idf]
+        X = self._matrix(blocks)
         y = [m.get(INTENT) for m in examples]
         model = LogisticRegression(C=self._config["C"], max_iter=self._config["max_iter"],
                                    class_weight=("balanced" if self._config["balanced_classes"]
@@ -169,21 +170,16 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     # -- prediction ---------------------------------------------------------------
-    def _probabilities(self, messages: List[Message]) -> np.ndarray:
-        scores = self._matrix(messages) @ self._coef.T + self._intercept
-        scores = np.asarray(scores)
-        if len(self._labels) == 2:  # binary logistic regression: one column
-            scores = np.hstack([np.zeros_like(scores), scores])
-        scores -= scores.max(axis=1, keepdims=True)
-        exp = np.exp(scores)
-        return exp / exp.sum(axis=1, keepdims=True)
-
     def process(self, messages: List[Message]) -> List[Message]:
         if self._coef is None:
             return messages
-        probabilities = self._probabilities(messages)
-        for message, row in zip(messages, probabilities):
-            if not _sentence_blocks(message):
+        blocks = [_sentence_blocks(message) for message in messages]
+        scores = np.asarray(self._matrix(blocks) @ self._coef.T + self._intercept)
+        if len(self._labels) == 2:  # binary logistic regression: one column
+            scores = np.hstack([np.zeros_like(scores), scores])
+        probabilities = softmax(scores, axis=1)
+        for message, message_blocks, row in zip(messages, blocks, probabilities):
+            if not message_blocks:
                 continue  # nothing to classify (empty text): later components decide
             order = np.argsort(-row)
             ranking = [{INTENT_NAME_KEY: self._labels[i],

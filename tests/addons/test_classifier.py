@@ -12,7 +12,7 @@ from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from addons.classifier import TfidfIntentClassifier, _weight
+from addons.classifier import TfidfIntentClassifier, _sentence_blocks, _weight
 
 EXAMPLES = {
     "ask_crown": ["why does my son need a crown", "why a crown and not a filling",
@@ -116,11 +116,15 @@ def test_confidences_are_those_of_scikit_learn(storage, intents):
     classifier, _, featurize = _train(storage, examples)
     train = [featurize(t) for texts in examples.values() for t in texts]
     labels = [i for i, texts in examples.items() for t in texts]
-    model = LogisticRegression(C=300.0, max_iter=1000, random_state=42).fit(classifier._matrix(train), labels)
+    def weighted(messages):
+        return classifier._matrix([_sentence_blocks(m) for m in messages])
+
+    model = LogisticRegression(C=300.0, max_iter=1000, random_state=42).fit(weighted(train),
+                                                                            labels)
     probe = [featurize("does insurance pay for the crown")]
     ours = {r["name"]: r["confidence"]
             for r in _classify(classifier, featurize, probe[0].get("text")).get("intent_ranking")}
-    theirs = dict(zip(model.classes_, model.predict_proba(classifier._matrix(probe))[0]))
+    theirs = dict(zip(model.classes_, model.predict_proba(weighted(probe))[0]))
     assert ours == pytest.approx(theirs, abs=1e-6)
 
 
