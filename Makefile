@@ -96,11 +96,7 @@ review: setup
 	@$(PY) -m addons.review $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") $(if $(OUT),--out "$(OUT)")
 
 eval: train
-	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_blind.yml --blind
-	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_final.yml --blind
-	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_c.yml --blind
-	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_d.yml --blind
-	$(PY) scripts/evaluate_heldout.py $(MODEL) --set tests/heldout/heldout_e.yml --blind
+	$(PY) scripts/evaluate_heldout.py $(MODEL) --blind
 
 bench: train
 	$(PY) bench/bench.py

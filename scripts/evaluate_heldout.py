@@ -10,7 +10,8 @@ Counting rules, stated once:
   answer it with a topic: final intent `out_of_scope` or `nlu_fallback`.
 * red-flag recall: share of red-flag messages whose final intent is report_red_flag.
 
-Usage: python scripts/evaluate_heldout.py [MODEL] [--set FILE] [--json OUT.json]
+Usage: python scripts/evaluate_heldout.py [MODEL] [--set FILE ...] [--blind]
+(default: every blind set in tests/heldout/, each one and all together)
 """
 from __future__ import annotations
 
@@ -96,6 +97,26 @@ def score(gold: List[str], predicted: List[str]) -> Dict:
     }
 
 
+def evaluate(model: str, sets=HELDOUT_SETS) -> Tuple[Dict, Dict]:
+    """Scores every set, and all of them together under the key "all".
+
+    Returns (scores, predictions): predictions maps each set to its
+    (text, label, predicted) triples. The model is loaded once.
+    """
+    examples = {held_out: load_examples(held_out) for held_out in sets}
+    texts = [text for held_out in sets for text, _ in examples[held_out]]
+    predicted = iter(asyncio.run(predict(model, texts)))
+    scores, predictions, all_gold, all_predicted = {}, {}, [], []
+    for held_out in sets:
+        triples = [(text, gold, next(predicted)) for text, gold in examples[held_out]]
+        predictions[held_out] = triples
+        scores[held_out] = score([g for _, g, _ in triples], [p for _, _, p in triples])
+        all_gold += [g for _, g, _ in triples]
+        all_predicted += [p for _, _, p in triples]
+    scores["all"] = score(all_gold, all_predicted)
+    return scores, predictions
+
+
 def report(result: Dict, errors: List[Tuple[str, str, str]]) -> str:
     lines = [f"held-out messages: {result['examples']}",
              f"intent accuracy:   {result['accuracy']:.1%}",
@@ -117,33 +138,37 @@ def report(result: Dict, errors: List[Tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def _name(path: Path) -> str:
+    return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("model", nargs="?", default=str(ROOT / "models" / "pulpcare.tar.gz"))
-    parser.add_argument("--json", default=None, help="default results/<set name>.json")
-    parser.add_argument("--set", default=str(HELDOUT_BLIND),
-                        help="held-out file in tests/heldout/")
+    parser.add_argument("--set", action="append", type=Path, default=None,
+                        help="held-out file; repeat for several (default: every blind set)")
     parser.add_argument("--blind", action="store_true",
                         help="figures only: the misclassified messages are neither printed nor "
                              "saved, so nobody tunes the training data to this set by accident")
     args = parser.parse_args()
-    held_out = Path(args.set)
-    args.json = args.json or str(ROOT / "results" / f"{held_out.stem}.json")
-    print(f"held-out set: {held_out.relative_to(ROOT) if held_out.is_relative_to(ROOT) else held_out}")
-    examples = load_examples(held_out)
-    texts = [t for t, _ in examples]
-    gold = [g for _, g in examples]
-    predicted = asyncio.run(predict(args.model, texts))
-    result = score(gold, predicted)
-    if args.blind:
-        print("(blind set: misclassified messages are not shown)")
-        errors = []
-    else:
-        errors = [(t, g, p) for t, g, p in zip(texts, gold, predicted) if g != p]
-        result["errors"] = errors
-    print(report(result, errors))
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(result, indent=2))
+    sets = tuple(args.set or HELDOUT_SETS)
+    scores, predictions = evaluate(args.model, sets)
+    results = ROOT / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    for held_out in sets:
+        result = scores[held_out]
+        errors = [] if args.blind else [t for t in predictions[held_out] if t[1] != t[2]]
+        if errors:
+            result["errors"] = errors
+        print(f"held-out set: {_name(held_out)}")
+        if args.blind:
+            print("(blind set: misclassified messages are not shown)")
+        print(report(result, errors), end="\n\n")
+        (results / f"{held_out.stem}.json").write_text(json.dumps(result, indent=2))
+    if len(sets) > 1:
+        print(f"all {len(sets)} sets together:")
+        print(report(scores["all"], []))
+        (results / "heldout_all.json").write_text(json.dumps(scores["all"], indent=2))
     return 0
 
 
