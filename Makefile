@@ -1,6 +1,8 @@
 # make run    set up if needed, train if data/config changed, start the assistant
 # make shell  the same, then the command-line chat
-# make test   set up, train, then every test (data validation, pytest, test stories)
+# make test   set up, train, then every test (lint, data validation, pytest, test stories)
+# make test-fast  unit tests only (no servers, no training): the edit-test loop, under a minute
+# make lint   ruff (lint and format check), mypy, ESLint for the widget
 # make widget build the website chat widget into build/widget (served by `make run` at /widget/)
 # make eval   held-out accuracy, per-intent F1, out-of-scope and red-flag figures
 # make bench  this assistant against Rasa's starter bot: latency, throughput, memory, training
@@ -19,13 +21,14 @@ PY     := $(BIN)/python
 RASA   := $(BIN)/rasa
 SPACY_MODEL := build/spacy_en_pulpcare
 MODEL  := models/pulpcare.tar.gz
-# Server-side modules the trained model does not depend on (no retraining when they change).
-SERVER_ONLY := $(addprefix addons/,database.py events.py logging_filters.py rate_limit.py replies.py \
-                 resilience.py retention.py review.py serve.py stores.py)
+# What the trained model depends on: the data, the config, the spaCy pipeline, the NLU
+# package (addons/nlu/: components, classifier, red-flag patterns) and the names it uses.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                $(SPACY_MODEL)/meta.json $(filter-out $(SERVER_ONLY),$(wildcard addons/*.py))
+                $(SPACY_MODEL)/meta.json $(shell find addons/nlu -name '*.py' -o -name '*.yml') \
+                common/names.py
 
-.PHONY: help setup train run shell test validate pytest stories eval bench followup retention review clean
+.PHONY: help setup train run shell test test-fast lint format validate pytest stories eval bench \
+        followup retention review clean
 
 help:
 	@sed -n '/^SHELL/q;p' Makefile
@@ -79,21 +82,35 @@ stories: train
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories \
 	  --fail-on-prediction-errors --out results/stories
 
-test: widget validate pytest stories
+test: lint widget validate pytest stories
+
+# Unit tests: no server, no database, no browser, no trained model.
+test-fast: setup
+	$(BIN)/pytest -q -m "not e2e and not services and not slow"
+
+lint: setup $(NODE_DEPS)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	cd widget && npm run --silent lint
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # Staff: text a parent the check-in after a procedure, through the running server's
 # authenticated HTTP API (`make run` with RASA_AUTH_TOKEN set; same token here).
 followup: setup
-	@$(PY) scripts/followup.py --phone "$(PHONE)" --procedure "$(PROCEDURE)"
+	@$(PY) -m addons.staff.followup --phone "$(PHONE)" --procedure "$(PROCEDURE)"
 
 # Practice staff: privacy and review, on the store the server uses (DATABASE_URL or
-# the SQLite file var/tracker.db). See README, "Keeping and reviewing conversations".
+# the SQLite file var/tracker.db). See docs/operations.md.
 DAYS ?= 90
 retention: setup
-	@$(PY) -m addons.retention --days "$(DAYS)"
+	@$(PY) -m addons.staff.retention --days "$(DAYS)"
 
 review: setup
-	@$(PY) -m addons.review $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") $(if $(OUT),--out "$(OUT)")
+	@$(PY) -m addons.staff.review $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") $(if $(OUT),--out "$(OUT)")
 
 eval: train
 	$(PY) scripts/evaluate_heldout.py $(MODEL) --blind

@@ -12,13 +12,26 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import Knowledge, Reply, load_knowledge
+from common.names import (
+    ACTION_ANSWER,
+    ACTION_FOLLOWUP,
+    ACTION_RED_FLAG,
+    BUTTON_INTENT,
+    CHANNEL_SMS,
+    FALLBACK_INTENT,
+    FOLLOWUP_INTENT,
+    INPUT_ISSUE,
+    LAST_TOPIC,
+    PROCEDURE,
+    RED_FLAG,
+    TOPIC,
+)
+from common.settings import current
+from knowledge import Knowledge, Reply, load_knowledge
 
 logger = logging.getLogger(__name__)
 
-KNOWLEDGE: Knowledge = load_knowledge()
-SMS_CHANNEL = "twilio"                 # addons/channels/twilio_sms.py
-FOLLOWUP_INTENT = "EXTERNAL_followup"  # staff's check-in, via Rasa's trigger_intent API
+KNOWLEDGE: Knowledge = load_knowledge(practice_file=current().practice_file)
 
 
 def _entity(tracker: Tracker, name: Text) -> Optional[Text]:
@@ -28,16 +41,16 @@ def _entity(tracker: Tracker, name: Text) -> Optional[Text]:
 def send(dispatcher: CollectingDispatcher, reply: Reply, channel: Optional[Text] = None,
          offer_more: bool = True) -> List[EventType]:
     buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
-    if channel == SMS_CHANNEL:
+    if channel == CHANNEL_SMS:
         # By SMS the short answer; the connector numbers the buttons and offers MORE.
         more = offer_more and bool(reply.source_line) and len(reply.long_text) > len(reply.sms) + 40
         dispatcher.utter_message(text=reply.sms, buttons=buttons,
                                  json_message={"sms": {"more": True}} if more else None)
     else:
         dispatcher.utter_message(text=reply.text, buttons=buttons)
-    events: List[EventType] = [SlotSet("last_topic", reply.topic)]
+    events: List[EventType] = [SlotSet(LAST_TOPIC, reply.topic)]
     if reply.procedure:
-        events.append(SlotSet("procedure", reply.procedure))
+        events.append(SlotSet(PROCEDURE, reply.procedure))
     return events
 
 
@@ -48,7 +61,7 @@ class ActionAnswer(Action):
         self.knowledge = knowledge or KNOWLEDGE
 
     def name(self) -> Text:
-        return "action_answer"
+        return ACTION_ANSWER
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
@@ -56,26 +69,26 @@ class ActionAnswer(Action):
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                intent: Optional[Text]) -> List[EventType]:
-        procedure = tracker.get_slot("procedure")
+        procedure = tracker.get_slot(PROCEDURE)
         channel = tracker.get_latest_input_channel()
-        if intent == "ask_topic":
-            topic = _entity(tracker, "topic")
+        if intent == BUTTON_INTENT:
+            topic = _entity(tracker, TOPIC)
             if topic in self.knowledge.entries:
                 red_flag = topic in self.knowledge.routes["red_flags"].values()
                 return send(dispatcher, self.knowledge.reply(topic, procedure), channel,
                             offer_more=not red_flag)
-            last_topic = tracker.get_slot("last_topic")
-            if channel == SMS_CHANNEL and last_topic in self.knowledge.entries:
+            last_topic = tracker.get_slot(LAST_TOPIC)
+            if channel == CHANNEL_SMS and last_topic in self.knowledge.entries:
                 # "MORE" by SMS: the longer answer; the connector sends it in up to 3 parts.
                 dispatcher.utter_message(text=self.knowledge.reply(last_topic, procedure).long_text)
                 return []
             return send(dispatcher, self.knowledge.more_reply(last_topic), channel)
-        issue = _entity(tracker, "input_issue")
+        issue = _entity(tracker, INPUT_ISSUE)
         topic = self.knowledge.input_issue_topic(issue) if issue else None
         topic = topic or self.knowledge.topic_for(intent, procedure)
         if topic is None:
             logger.warning("no answer routed for intent %r", intent)
-            topic = self.knowledge.topic_for("nlu_fallback")
+            topic = self.knowledge.fallback_topic()
         return send(dispatcher, self.knowledge.reply(topic, procedure), channel)
 
 
@@ -86,11 +99,11 @@ class ActionRedFlag(Action):
         self.knowledge = knowledge or KNOWLEDGE
 
     def name(self) -> Text:
-        return "action_red_flag"
+        return ACTION_RED_FLAG
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        severity = _entity(tracker, "red_flag")
+        severity = _entity(tracker, RED_FLAG)
         topic = self.knowledge.red_flag_topic(severity)
         return send(dispatcher, self.knowledge.reply(topic), tracker.get_latest_input_channel(),
                     offer_more=False)
@@ -107,7 +120,7 @@ class ActionFollowupCheckin(Action):
         self.knowledge = knowledge or KNOWLEDGE
 
     def name(self) -> Text:
-        return "action_followup_checkin"
+        return ACTION_FOLLOWUP
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
@@ -117,11 +130,12 @@ class ActionFollowupCheckin(Action):
             ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []
                        if r.get("name") != FOLLOWUP_INTENT]
             return ActionAnswer(self.knowledge).answer(
-                dispatcher, tracker, ranking[0] if ranking else "nlu_fallback")
-        procedure = _entity(tracker, "procedure") or tracker.get_slot("procedure")
-        reply = self.knowledge.reply(self.knowledge.topic_for(FOLLOWUP_INTENT), procedure)
+                dispatcher, tracker, ranking[0] if ranking else FALLBACK_INTENT)
+        procedure = _entity(tracker, PROCEDURE) or tracker.get_slot(PROCEDURE)
+        reply = self.knowledge.reply(
+            self.knowledge.topic_for(FOLLOWUP_INTENT) or self.knowledge.fallback_topic(), procedure)
         # The numbered choices are spelled out in the text; the buttons carry their payloads.
         dispatcher.utter_message(
             text=reply.sms, json_message={"sms": {"choices_in_text": True}},
             buttons=[{"title": title, "payload": payload} for title, payload in reply.buttons])
-        return [SlotSet("last_topic", reply.topic)]
+        return [SlotSet(LAST_TOPIC, reply.topic)]

@@ -109,7 +109,7 @@ class Bot:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, logs: Path) -> None:
-        """This assistant runs as `make run` runs it (addons.serve, its channels, the
+        """This assistant runs as `make run` runs it (addons.server.serve, its channels, the
         SQLite tracker store, the action server); the starter bot as `rasa run`."""
         common = ["-m", str(self.model), "--port", str(self.port), "--interface", "127.0.0.1",
                   "--credentials", str(self.project / "credentials.yml")]
@@ -121,7 +121,7 @@ class Bot:
                 [str(BIN / "rasa"), "run", "actions", "--port", str(action_port),
                  "--actions", "actions.actions"], cwd=self.project, env=env,
                 stdout=open(logs / f"{self.name}-actions.log", "w"), stderr=subprocess.STDOUT))
-            command = [sys.executable, "-m", "addons.serve", *common,
+            command = [sys.executable, "-m", "addons.server.serve", *common,
                        "--endpoints", str(self.project / "endpoints.yml")]
         else:
             env = ENV

@@ -27,6 +27,10 @@ find_python() {
   return 1
 }
 
+# This machine's pip configuration names local package folders that may not exist;
+# pip warns once per package about each. Those lines are noise; everything else shows.
+quiet_pip() { grep -v "^WARNING: Location '.*' is ignored" || true; }
+
 if ! PY=$(find_python); then
   echo "error: Python 3.10 is required (rasa 3.6.21 supports Python >=3.8,<3.11)." >&2
   echo "Install it (for example 'pyenv install 3.10.13') or set PYTHON=/path/to/python3.10." >&2
@@ -38,7 +42,7 @@ if [ ! -x .venv/bin/python ] || ! is_310 .venv/bin/python; then
   rm -rf .venv
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.0"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.0" 2>&1 | quiet_pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check \
-  -r requirements.txt -c requirements.lock
+  -r requirements.txt -c requirements.lock 2>&1 | quiet_pip
 echo "Dependencies installed in .venv"

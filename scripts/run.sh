@@ -3,7 +3,7 @@
 # REST channel (port 5005, `run`) or the command-line chat (`shell`).
 # `rasa` starts only the Rasa server (action servers elsewhere: ACTION_SERVER_URL),
 # `actions` only an action server (both for several servers behind a load balancer).
-# Ports: RASA_PORT, ACTIONS_PORT. Stores: DATABASE_URL, REDIS_URL (README, Deployment).
+# Ports: RASA_PORT, ACTIONS_PORT. Stores: DATABASE_URL, REDIS_URL (docs/deployment.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1
@@ -18,7 +18,7 @@ export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTIONS_PORT/web
 
 # Start-up checks before anything starts: the tracker database (DATABASE_URL or the
 # SQLite file) and Redis (REDIS_URL, if set) answer; otherwise one line naming the setting.
-.venv/bin/python -m addons.serve --check
+.venv/bin/python -m addons.server.serve --check
 
 if [ "$MODE" != rasa ]; then
 .venv/bin/rasa run actions --port "$ACTIONS_PORT" --actions actions.actions &
@@ -34,7 +34,7 @@ done
 fi
 
 if [ "$MODE" = shell ]; then
-  .venv/bin/rasa shell -m "$MODEL" --endpoints endpoints.yml
+  .venv/bin/python -m addons.server.serve shell -m "$MODEL" --endpoints endpoints.yml
 else
   echo "Action server: $ACTION_SERVER_URL   Rasa server: http://localhost:$RASA_PORT"
   echo "REST channel:  POST http://localhost:$RASA_PORT/webhooks/rest/webhook {\"sender\": \"...\", \"message\": \"...\"}"
@@ -42,8 +42,8 @@ else
   if [ -n "${RASA_AUTH_TOKEN:-}${RASA_JWT_SECRET:-}" ]; then
     echo "HTTP API:      on, with its secret (SMS check-ins: make followup PHONE=+1... PROCEDURE=pulpotomy)"
   fi
-  # `rasa run` behind the start-up checks (addons/serve.py): the HTTP API only with a
+  # `rasa run` behind the start-up checks (addons/server/serve.py): the HTTP API only with a
   # secret from the environment (never on a command line), CORS from practice.yml.
-  .venv/bin/python -m addons.serve -m "$MODEL" --port "$RASA_PORT" --credentials credentials.yml \
+  .venv/bin/python -m addons.server.serve -m "$MODEL" --port "$RASA_PORT" --credentials credentials.yml \
     --endpoints endpoints.yml
 fi

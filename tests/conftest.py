@@ -5,19 +5,44 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 import yaml
+from common.paths import PROJECT_ROOT
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
+
+pytest_plugins = ["tests.helpers.widget_fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def settings_follow_the_environment(monkeypatch):
+    """The settings are read once per process (`common.settings.current()`); a test
+    that changes the environment with `monkeypatch` gets them read again, as a
+    server started with that environment would."""
+    from common import settings
+
+    def again(method):
+        def changed(*args, **kwargs):
+            method(*args, **kwargs)
+            settings.reset()
+
+        return changed
+
+    settings.reset()
+    monkeypatch.setenv = again(monkeypatch.setenv)
+    monkeypatch.delenv = again(monkeypatch.delenv)
+    yield
+    monkeypatch.undo()
+    settings.reset()
 SPACY_MODEL = ROOT / "build" / "spacy_en_pulpcare"
 TRAINED_MODEL = ROOT / "models" / "pulpcare.tar.gz"
 
 
 @pytest.fixture(scope="session")
 def knowledge():
-    from actions.knowledge import load_knowledge
+    from knowledge import load_knowledge
 
-    return load_knowledge()
+    return load_knowledge(practice_file=ROOT / "practice.yml")
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +119,7 @@ def _service_unavailable(reason: str):
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server on loopback (temp data folder), for the session."""
-    from live_services import Postgres, Unavailable, ensure_installed
+    from tests.helpers.live_services import Postgres, Unavailable, ensure_installed
 
     try:
         ensure_installed()
@@ -108,7 +133,7 @@ def postgres():
 @pytest.fixture(scope="session")
 def redis_server():
     """A real Redis server on loopback (no persistence, password set), for the session."""
-    from live_services import Redis, Unavailable, ensure_installed
+    from tests.helpers.live_services import Redis, Unavailable, ensure_installed
 
     try:
         ensure_installed()

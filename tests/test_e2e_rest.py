@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from live_servers import (action_server, base_env, post, rasa_server, start_all, stop_all,
+from tests.helpers.live_servers import (action_server, base_env, post, rasa_server, start_all, stop_all,
                           text_of, wait_http, wait_rasa)
 
 pytestmark = pytest.mark.e2e

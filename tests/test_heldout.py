@@ -2,7 +2,7 @@
 
 Five blind sets, written on 2026-11-22, each by someone who saw neither the
 training data nor any other set. Only their figures have been looked at (`make
-eval` prints nothing else for them), with one exception stated in the README:
+eval` prints nothing else for them), with one exception stated in docs/model-card.md:
 the two red-flag messages of `heldout_blind.yml` that an earlier model missed.
 Per set, the floors sit 2-5 points under the measured figures; over all five
 together, the issue's targets themselves: 95% accuracy, 90% out-of-scope
@@ -11,12 +11,14 @@ recall, every red flag.
 from pathlib import Path
 
 import pytest
+
+from common.paths import PROJECT_ROOT
 from rasa.shared.nlu.training_data.loading import load_data
 
 from scripts.evaluate_heldout import (HELDOUT_BLIND, HELDOUT_C, HELDOUT_D, HELDOUT_E,
                                       HELDOUT_FINAL, evaluate, load_examples)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 MODEL = ROOT / "models" / "pulpcare.tar.gz"
 # Floors a little under the measured figures (`make eval` prints them).
 ACCURACY_FLOOR = {HELDOUT_BLIND: 0.94, HELDOUT_FINAL: 0.92, HELDOUT_C: 0.95, HELDOUT_D: 0.94,

@@ -14,7 +14,7 @@ What it adds:
 * a message over `MAX_MESSAGE_CHARS` (default 5,000) is not processed: the
   parent gets the polite `input_too_long` reply (messages between 1,500 and
   that limit are still read, red flags included, by the NLU guard);
-* the per-sender rate limit (`addons.rate_limit`, 30 a minute by default):
+* the per-sender rate limit (`addons.server.rate_limit`, 30 a minute by default):
   a message over the limit is not processed and gets the `rate_limited` reply,
   with a `Retry-After` header;
 * the client cannot choose `input_channel` (it is always `rest`), so reports by
@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import re
 from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
@@ -38,9 +37,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-import addons.channels  # noqa: F401  (installs the server-wide safety nets)
-from addons import replies
-from addons.rate_limit import rate_limiter
+from addons.server import replies
+from addons.server.rate_limit import rate_limiter
+from common.names import CHANNEL_REST
+from common.settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +50,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def max_message_chars() -> int:
-    try:
-        return max(1, int(os.environ.get("MAX_MESSAGE_CHARS", "5000")))
-    except ValueError:
-        return 5000
+    return current().max_message_chars
 
 
 class BadRequest(ValueError):
@@ -109,7 +106,7 @@ class RestInput(RasaRestInput):
 
     @classmethod
     def name(cls) -> Text:
-        return "rest"
+        return CHANNEL_REST
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)

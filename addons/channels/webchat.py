@@ -18,9 +18,9 @@ with Rasa's SocketIOInput, which it extends:
 - Rasa 3.6 calls `sio.enter_room` without awaiting it, which python-socketio 5.18
   made a coroutine, so its persistent sessions never join their room; here the
   room is joined.
-- As on the REST channel: the per-sender rate limit (`addons.rate_limit`), the
+- As on the REST channel: the per-sender rate limit (`addons.server.rate_limit`), the
   length limit (`MAX_MESSAGE_CHARS`) and, when handling a message fails, the
-  "can't look that up" reply instead of silence (texts from `addons.replies`).
+  "can't look that up" reply instead of silence (texts from `addons.server.replies`).
 
 Routes: `GET /widget/` (a demo practice page with the widget on it),
 `GET /widget/<file>` (the built widget from `build/widget/`, made by
@@ -49,15 +49,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-try:
-    from sanic_cors.core import SANIC_CORS_EVALUATED
-except ImportError:  # pragma: no cover - Sanic-CORS is a dependency of rasa
-    SANIC_CORS_EVALUATED = "_sanic_cors_e"
-
-from addons import replies
-from addons.channels.origins import PROJECT_ROOT, allowed_origins, load_practice
 from addons.channels.rest import max_message_chars
-from addons.rate_limit import rate_limiter
+from addons.rasa_compat.socketio import leave_cors_to_engineio
+from addons.server import replies
+from addons.server.rate_limit import rate_limiter
+from common.names import CHANNEL_WEB
+from common.paths import PROJECT_ROOT
+from common.practice import allowed_origins, load_practice
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +129,7 @@ class WebChatOutput(SocketIOOutput):
 
     @classmethod
     def name(cls) -> Text:
-        return "webchat"
+        return CHANNEL_WEB
 
     async def _send_message(self, socket_id: Text, response: Any) -> None:
         self.sent += 1
@@ -212,14 +210,8 @@ class WebChatBlueprint(SocketBlueprint):
         channel.add_widget_routes(app)
         socketio_path = self.ctx.socketio_path.rstrip("/") + "/"
 
-        async def leave_cors_to_engineio(request: Request) -> None:
-            # engine.io answers CORS for its own requests (only the allowed origins);
-            # Sanic-CORS (`rasa run --cors`) would add a second Access-Control-Allow-
-            # Origin header, and browsers refuse a response with two.
-            if request.path.startswith(socketio_path):
-                setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
-
-        app.register_middleware(leave_cors_to_engineio, "request")
+        # engine.io answers CORS for its own requests (only the allowed origins).
+        app.register_middleware(leave_cors_to_engineio(socketio_path), "request")
         super().register(app, options)
 
 
@@ -228,7 +220,7 @@ class WebChatInput(SocketIOInput):
 
     @classmethod
     def name(cls) -> Text:
-        return "webchat"
+        return CHANNEL_WEB
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:

@@ -111,7 +111,7 @@ def test_the_three_check_in_answers_fit_one_sms_and_say_when_to_call(knowledge):
 
 def test_sms_texts_hold_only_practice_and_procedure_details(knowledge):
     # No child's name or health detail can reach an SMS: the texts have no slot for one.
-    from actions.knowledge.loader import _placeholders
+    from knowledge.loader import _placeholders
 
     allowed = {"practice_name", "procedure_name", "phone", "after_hours", "hours"}
     for entry in knowledge.entries.values():

@@ -11,8 +11,7 @@ from typing import Dict
 
 import pytest
 
-from widget_helpers import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, WIDGET_JS, PageWatch
-from widget_servers import MODEL, Servers, StaticSite
+from tests.helpers.widget_helpers import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, PageWatch
 
 
 def _in_ci() -> bool:
@@ -28,13 +27,6 @@ def _need(condition: bool, reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def widget_built() -> Path:
-    if not WIDGET_JS.exists():
-        pytest.fail(f"{WIDGET_JS} is missing: run `make widget`")
-    return WIDGET_JS
-
-
-@pytest.fixture(scope="session")
 def browser():
     _need(CHROMIUM.exists(), f"Chromium not found at {CHROMIUM}: install Debian's `chromium` "
                              "(apt-get install chromium) to run the widget's browser tests")
@@ -46,42 +38,6 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture(scope="session")
-def practice_site(tmp_path_factory):
-    """The practice's own website (another origin, allowed in the practice settings)."""
-    site = StaticSite(tmp_path_factory.mktemp("practice_site")).start()
-    yield site
-    site.stop()
-
-
-@pytest.fixture(scope="session")
-def other_site(tmp_path_factory):
-    """A website that is NOT in the practice's allowed origins."""
-    site = StaticSite(tmp_path_factory.mktemp("other_site")).start()
-    yield site
-    site.stop()
-
-
-@pytest.fixture(scope="session")
-def servers(tmp_path_factory, widget_built, practice_site):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train`")
-    running = Servers(tmp_path_factory.mktemp("widget_servers"), [practice_site.origin])
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="session")
-def answers(servers):
-    """The answers as the servers give them (same practice settings)."""
-    from actions.knowledge import load_knowledge
-
-    return load_knowledge(practice_file=servers.practice_file)
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from widget_helpers import (
+from tests.helpers.widget_helpers import (
     ANSWER_TIMEOUT_MS, DESKTOP, OUTPUT, PHONE, ask, bot_messages, first_sentence, focused,
     open_widget, session_id, squash, wait_for_answer)
-from widget_servers import ROOT
+from tests.helpers.widget_servers import ROOT
 
 # the browser first: without Chromium the tests skip before any server starts
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("browser")]

@@ -5,9 +5,11 @@ import json
 
 import pytest
 
-from addons import replies
+from common.practice import allowed_origins, load_practice
+
+from addons.server import replies
 from addons.channels.rest import BadRequest, TooLarge, parse_body
-from live_servers import (PHONE, action_server, base_env, post, rasa_server, request, stop_all,
+from tests.helpers.live_servers import (PHONE, action_server, base_env, post, rasa_server, request, stop_all,
                           text_of, wait_http, wait_rasa)
 
 WEBHOOK = "/webhooks/rest/webhook"
@@ -126,7 +128,7 @@ def test_http_api_is_off_by_default(rest_server):
 
 @pytest.mark.e2e
 def test_cross_origin_only_from_the_practice_sites(rest_server):
-    allowed = replies.allowed_origins()
+    allowed = allowed_origins(load_practice())
     assert allowed, "practice.yml lists no allowed_origins"
     preflight = {"Access-Control-Request-Method": "POST",
                  "Access-Control-Request-Headers": "content-type"}

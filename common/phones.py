@@ -1,0 +1,45 @@
+"""The one rule for showing a phone number where it must not be read in full.
+
+Logs, command output, SMS-channel messages and the review report show a phone
+number as ``+***-**67``: its last two digits only. Two digits let staff tell
+two parents apart in a list; they do not identify anyone.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+VISIBLE_DIGITS = 2
+E164 = re.compile(r"\+[1-9]\d{7,14}")
+
+
+def mask_phone(number: Optional[str]) -> str:
+    """``+15551234567`` -> ``+***-**67`` (``+***`` when there are too few digits)."""
+    digits = re.sub(r"\D", "", number or "")
+    if len(digits) < VISIBLE_DIGITS:
+        return "+***"
+    return "+***-**" + digits[-VISIBLE_DIGITS:]
+
+
+# A phone number inside free text: E.164 or written with separators (North American style).
+PHONE_IN_TEXT = re.compile(
+    r"(?<![\w.])\+\d{7,15}(?!\d)|%2B\d{7,15}(?!\d)"  # +15550100123, %2B1555...
+    r"|(?<![\w.+])\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b"  # (555) 010-0123, 555-010-0123
+    r"|(?<![\w.+])\+?1[ .-]\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b"  # 1-555-010-0123
+    r"|(?<![\d.])\b1?\d{10}\b(?![.\d])"  # 5550100123
+)
+
+
+def mask_phones_in(text: str) -> str:
+    """Every phone number in a piece of text, masked by the rule above."""
+    return PHONE_IN_TEXT.sub(lambda match: mask_phone(match.group(0)), text) if text else text
+
+
+def last_digits(number: Optional[str]) -> str:
+    """The digits the masking rule lets a reader see (for "phone ...67")."""
+    digits = re.sub(r"\D", "", number or "")
+    return digits[-VISIBLE_DIGITS:] if len(digits) >= VISIBLE_DIGITS else ""
+
+
+def is_e164(number: Optional[str]) -> bool:
+    return bool(E164.fullmatch(number or ""))

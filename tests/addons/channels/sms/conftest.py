@@ -1,0 +1,31 @@
+"""Fixtures for the SMS channel: a fake Twilio REST API, fresh phone numbers."""
+import random
+
+import pytest
+
+from tests.helpers.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limit(monkeypatch):
+    """Each test starts with an empty per-sender rate limit (in memory, default 30/min)."""
+    import addons.server.rate_limit
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("RATE_LIMIT_PER_MINUTE", raising=False)
+    monkeypatch.setattr(addons.server.rate_limit, "_shared", (None, None))
+
+
+@pytest.fixture
+def fake_twilio():
+    fake = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def new_phone():
+    """A fresh US 555 number per call, so conversations never mix."""
+    def make() -> str:
+        return "+1555" + "".join(random.choice("0123456789") for _ in range(7))
+    return make
