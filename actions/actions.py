@@ -3,6 +3,7 @@
 The knowledge is loaded and validated once, when the action server imports this
 module; a content error stops the server at start-up with the file and entry named.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,14 +39,19 @@ def _entity(tracker: Tracker, name: Text) -> Optional[Text]:
     return next(tracker.get_latest_entity_values(name), None)
 
 
-def send(dispatcher: CollectingDispatcher, reply: Reply, channel: Optional[Text] = None,
-         offer_more: bool = True) -> List[EventType]:
+def send(
+    dispatcher: CollectingDispatcher,
+    reply: Reply,
+    channel: Optional[Text] = None,
+    offer_more: bool = True,
+) -> List[EventType]:
     buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
     if channel == CHANNEL_SMS:
         # By SMS the short answer; the connector numbers the buttons and offers MORE.
         more = offer_more and bool(reply.source_line) and len(reply.long_text) > len(reply.sms) + 40
-        dispatcher.utter_message(text=reply.sms, buttons=buttons,
-                                 json_message={"sms": {"more": True}} if more else None)
+        dispatcher.utter_message(
+            text=reply.sms, buttons=buttons, json_message={"sms": {"more": True}} if more else None
+        )
     else:
         dispatcher.utter_message(text=reply.text, buttons=buttons)
     events: List[EventType] = [SlotSet(LAST_TOPIC, reply.topic)]
@@ -63,20 +69,28 @@ class ActionAnswer(Action):
     def name(self) -> Text:
         return ACTION_ANSWER
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
-        return self.answer(dispatcher, tracker, tracker.latest_message.get("intent", {}).get("name"))
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        return self.answer(
+            dispatcher, tracker, tracker.latest_message.get("intent", {}).get("name")
+        )
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-               intent: Optional[Text]) -> List[EventType]:
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: Optional[Text]
+    ) -> List[EventType]:
         procedure = tracker.get_slot(PROCEDURE)
         channel = tracker.get_latest_input_channel()
         if intent == BUTTON_INTENT:
             topic = _entity(tracker, TOPIC)
             if topic in self.knowledge.entries:
                 red_flag = topic in self.knowledge.routes["red_flags"].values()
-                return send(dispatcher, self.knowledge.reply(topic, procedure), channel,
-                            offer_more=not red_flag)
+                return send(
+                    dispatcher,
+                    self.knowledge.reply(topic, procedure),
+                    channel,
+                    offer_more=not red_flag,
+                )
             last_topic = tracker.get_slot(LAST_TOPIC)
             if channel == CHANNEL_SMS and last_topic in self.knowledge.entries:
                 # "MORE" by SMS: the longer answer; the connector sends it in up to 3 parts.
@@ -101,12 +115,17 @@ class ActionRedFlag(Action):
     def name(self) -> Text:
         return ACTION_RED_FLAG
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         severity = _entity(tracker, RED_FLAG)
         topic = self.knowledge.red_flag_topic(severity)
-        return send(dispatcher, self.knowledge.reply(topic), tracker.get_latest_input_channel(),
-                    offer_more=False)
+        return send(
+            dispatcher,
+            self.knowledge.reply(topic),
+            tracker.get_latest_input_channel(),
+            offer_more=False,
+        )
 
 
 class ActionFollowupCheckin(Action):
@@ -122,20 +141,28 @@ class ActionFollowupCheckin(Action):
     def name(self) -> Text:
         return ACTION_FOLLOWUP
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         if not (tracker.latest_message.get("metadata") or {}).get("is_external"):
             # A parent's own words classified as the staff-only trigger: answer them
             # as the classifier's next guess would be answered.
-            ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []
-                       if r.get("name") != FOLLOWUP_INTENT]
+            ranking = [
+                r.get("name")
+                for r in tracker.latest_message.get("intent_ranking") or []
+                if r.get("name") != FOLLOWUP_INTENT
+            ]
             return ActionAnswer(self.knowledge).answer(
-                dispatcher, tracker, ranking[0] if ranking else FALLBACK_INTENT)
+                dispatcher, tracker, ranking[0] if ranking else FALLBACK_INTENT
+            )
         procedure = _entity(tracker, PROCEDURE) or tracker.get_slot(PROCEDURE)
         reply = self.knowledge.reply(
-            self.knowledge.topic_for(FOLLOWUP_INTENT) or self.knowledge.fallback_topic(), procedure)
+            self.knowledge.topic_for(FOLLOWUP_INTENT) or self.knowledge.fallback_topic(), procedure
+        )
         # The numbered choices are spelled out in the text; the buttons carry their payloads.
         dispatcher.utter_message(
-            text=reply.sms, json_message={"sms": {"choices_in_text": True}},
-            buttons=[{"title": title, "payload": payload} for title, payload in reply.buttons])
+            text=reply.sms,
+            json_message={"sms": {"choices_in_text": True}},
+            buttons=[{"title": title, "payload": payload} for title, payload in reply.buttons],
+        )
         return [SlotSet(LAST_TOPIC, reply.topic)]

@@ -12,6 +12,7 @@ Prints p50/p95 latency, messages per second, errors, the Rasa server's resident
 memory, model load time, training time, and the ratios. Usage:
   python bench/bench.py [--quick] [--json results/bench.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,25 +31,41 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
-           RATE_LIMIT_PER_MINUTE="0",  # the benchmark sends faster than a parent types
-           TF_CPP_MIN_LOG_LEVEL="2")
+ENV = dict(
+    os.environ,
+    RASA_TELEMETRY_ENABLED="false",
+    SQLALCHEMY_SILENCE_UBER_WARNING="1",
+    RATE_LIMIT_PER_MINUTE="0",  # the benchmark sends faster than a parent types
+    TF_CPP_MIN_LOG_LEVEL="2",
+)
 
 MESSAGES = [
-    "hi", "what is a pulpotomy", "will it hurt", "and the other one?",
-    "how long is recovery", "why not just pull the baby tooth",
-    "my 4 yo needs a pulpotamy, is it safe?", "what can she eat after",
-    "how much does it cost", "does the crown fall out with the tooth",
-    "is it a root canal", "how do we stop this happening again",
-    "will they use laughing gas", "thanks", "whats the difference between them",
-    "can antibiotics fix it instead", "how long does the appointment take",
-    "tell me more", "his cheek is swollen", "bye",
+    "hi",
+    "what is a pulpotomy",
+    "will it hurt",
+    "and the other one?",
+    "how long is recovery",
+    "why not just pull the baby tooth",
+    "my 4 yo needs a pulpotamy, is it safe?",
+    "what can she eat after",
+    "how much does it cost",
+    "does the crown fall out with the tooth",
+    "is it a root canal",
+    "how do we stop this happening again",
+    "will they use laughing gas",
+    "thanks",
+    "whats the difference between them",
+    "can antibiotics fix it instead",
+    "how long does the appointment take",
+    "tell me more",
+    "his cheek is swollen",
+    "bye",
 ]
 
 
@@ -79,18 +96,31 @@ def rss_mb(pid: int) -> float:
 
 def timed_train(project: Path, out: Path, name: str) -> float:
     start = time.perf_counter()
-    subprocess.run([str(BIN / "rasa"), "train", "--force", "--fixed-model-name", name,
-                    "--out", str(out)], cwd=project, env=ENV, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(BIN / "rasa"), "train", "--force", "--fixed-model-name", name, "--out", str(out)],
+        cwd=project,
+        env=ENV,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
 def timed_load(project: Path, model: Path) -> float:
-    code = ("import time,sys,logging;sys.path.insert(0,'.');"
-            "from rasa.core.agent import Agent;t=time.perf_counter();"
-            f"Agent.load({str(model)!r});print(time.perf_counter()-t)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=project, env=ENV, check=True,
-                            capture_output=True, text=True)
+    code = (
+        "import time,sys,logging;sys.path.insert(0,'.');"
+        "from rasa.core.agent import Agent;t=time.perf_counter();"
+        f"Agent.load({str(model)!r});print(time.perf_counter()-t)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=project,
+        env=ENV,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return float(result.stdout.strip().splitlines()[-1])
 
 
@@ -111,25 +141,68 @@ class Bot:
     def start(self, logs: Path) -> None:
         """This assistant runs as `make run` runs it (addons.server.serve, its channels, the
         SQLite tracker store, the action server); the starter bot as `rasa run`."""
-        common = ["-m", str(self.model), "--port", str(self.port), "--interface", "127.0.0.1",
-                  "--credentials", str(self.project / "credentials.yml")]
+        common = [
+            "-m",
+            str(self.model),
+            "--port",
+            str(self.port),
+            "--interface",
+            "127.0.0.1",
+            "--credentials",
+            str(self.project / "credentials.yml"),
+        ]
         if self.with_actions:
             action_port = free_port()
-            env = dict(ENV, ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
-                       TRACKER_SQLITE_PATH=str(logs / "tracker.db"), RASA_AUTH_TOKEN=self.token)
-            self.processes.append(subprocess.Popen(
-                [str(BIN / "rasa"), "run", "actions", "--port", str(action_port),
-                 "--actions", "actions.actions"], cwd=self.project, env=env,
-                stdout=open(logs / f"{self.name}-actions.log", "w"), stderr=subprocess.STDOUT))
-            command = [sys.executable, "-m", "addons.server.serve", *common,
-                       "--endpoints", str(self.project / "endpoints.yml")]
+            env = dict(
+                ENV,
+                ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
+                TRACKER_SQLITE_PATH=str(logs / "tracker.db"),
+                RASA_AUTH_TOKEN=self.token,
+            )
+            self.processes.append(
+                subprocess.Popen(
+                    [
+                        str(BIN / "rasa"),
+                        "run",
+                        "actions",
+                        "--port",
+                        str(action_port),
+                        "--actions",
+                        "actions.actions",
+                    ],
+                    cwd=self.project,
+                    env=env,
+                    stdout=open(logs / f"{self.name}-actions.log", "w"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
+            command = [
+                sys.executable,
+                "-m",
+                "addons.server.serve",
+                *common,
+                "--endpoints",
+                str(self.project / "endpoints.yml"),
+            ]
         else:
             env = ENV
-            command = [str(BIN / "rasa"), "run", *common, "--enable-api", "--auth-token",
-                       self.token]
-        self.processes.append(subprocess.Popen(
-            command, cwd=self.project, env=env,
-            stdout=open(logs / f"{self.name}-rasa.log", "w"), stderr=subprocess.STDOUT))
+            command = [
+                str(BIN / "rasa"),
+                "run",
+                *common,
+                "--enable-api",
+                "--auth-token",
+                self.token,
+            ]
+        self.processes.append(
+            subprocess.Popen(
+                command,
+                cwd=self.project,
+                env=env,
+                stdout=open(logs / f"{self.name}-rasa.log", "w"),
+                stderr=subprocess.STDOUT,
+            )
+        )
 
     @property
     def rasa_pid(self) -> int:
@@ -148,9 +221,11 @@ class Bot:
 async def send(session: aiohttp.ClientSession, bot: Bot, sender: str, text: str):
     start = time.perf_counter()
     try:
-        async with session.post(f"{bot.url}/webhooks/rest/webhook",
-                                json={"sender": sender, "message": text},
-                                timeout=aiohttp.ClientTimeout(total=60)) as response:
+        async with session.post(
+            f"{bot.url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=aiohttp.ClientTimeout(total=60),
+        ) as response:
             body = await response.json()
             ok = response.status == 200 and isinstance(body, list) and len(body) > 0
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
@@ -184,9 +259,13 @@ class Run:
     def summary(self) -> Dict[str, float]:
         lat = sorted(self.latencies)
         q = statistics.quantiles(lat, n=20) if len(lat) >= 20 else [max(lat)] * 19
-        return {"messages": len(lat), "p50_ms": 1000 * statistics.median(lat),
-                "p95_ms": 1000 * q[18], "msgs_per_s": len(lat) / self.elapsed,
-                "errors": self.errors}
+        return {
+            "messages": len(lat),
+            "p50_ms": 1000 * statistics.median(lat),
+            "p95_ms": 1000 * q[18],
+            "msgs_per_s": len(lat) / self.elapsed,
+            "errors": self.errors,
+        }
 
 
 async def conversation(session, bot, sender, texts, run: Run) -> None:
@@ -199,10 +278,18 @@ async def conversation(session, bot, sender, texts, run: Run) -> None:
 async def phase(session, bot: Bot, conversations: int, per_conversation: int, tag: str) -> Run:
     run = Run()
     start = time.perf_counter()
-    await asyncio.gather(*[
-        conversation(session, bot, f"{tag}-{i}",
-                     [MESSAGES[(i + k) % len(MESSAGES)] for k in range(per_conversation)], run)
-        for i in range(conversations)])
+    await asyncio.gather(
+        *[
+            conversation(
+                session,
+                bot,
+                f"{tag}-{i}",
+                [MESSAGES[(i + k) % len(MESSAGES)] for k in range(per_conversation)],
+                run,
+            )
+            for i in range(conversations)
+        ]
+    )
     run.elapsed = time.perf_counter() - start
     return run
 
@@ -213,14 +300,16 @@ async def drive(ours: Bot, starter: Bot, quick: bool) -> Dict:
     async with aiohttp.ClientSession() as session:
         for bot in (ours, starter):
             results[bot.name]["ready_s"] = await wait_ready(session, bot)
-        for r in range(rounds):                     # alternate the order every round
+        for r in range(rounds):  # alternate the order every round
             order = (ours, starter) if r % 2 == 0 else (starter, ours)
             for bot in order:
                 results[bot.name]["sequential"].add(
-                    await phase(session, bot, 1, 25 if not quick else 10, f"seq{r}"))
+                    await phase(session, bot, 1, 25 if not quick else 10, f"seq{r}")
+                )
             for bot in order:
                 results[bot.name]["concurrent"].add(
-                    await phase(session, bot, 20, 4 if not quick else 2, f"con{r}"))
+                    await phase(session, bot, 20, 4 if not quick else 2, f"con{r}")
+                )
         for bot in (ours, starter):
             results[bot.name]["rss_mb"] = rss_mb(bot.rasa_pid)
     return results
@@ -249,23 +338,35 @@ async def load_test(bot: Bot, conversations: int = 50, seconds: float = 60) -> D
         run.elapsed = time.perf_counter() - start
         missing = 0
         for sender, count in sent.items():
-            async with session.get(f"{bot.url}/conversations/{sender}/tracker",
-                                   params={"token": bot.token}) as response:
+            async with session.get(
+                f"{bot.url}/conversations/{sender}/tracker", params={"token": bot.token}
+            ) as response:
                 events = (await response.json())["events"]
             users = [i for i, e in enumerate(events) if e["event"] == "user"]
-            answered = sum(any(e["event"] == "bot" for e in events[i + 1:j])
-                           for i, j in zip(users, users[1:] + [len(events)]))
+            answered = sum(
+                any(e["event"] == "bot" for e in events[i + 1 : j])
+                for i, j in zip(users, users[1:] + [len(events)])
+            )
             missing += (count - answered) + (count - len(users))
-    return {**run.summary(), "conversations": conversations, "seconds": seconds,
-            "user_messages_without_reply": missing}
+    return {
+        **run.summary(),
+        "conversations": conversations,
+        "seconds": seconds,
+        "user_messages_without_reply": missing,
+    }
 
 
 def make_starter(workdir: Path) -> Path:
     project = workdir / "starter"
     project.mkdir()
-    subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)],
-                   cwd=workdir, env=ENV, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)],
+        cwd=workdir,
+        env=ENV,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     shutil.rmtree(project / "models", ignore_errors=True)
     return project
 
@@ -307,14 +408,17 @@ def main() -> int:
         ours.stop()
         starter.stop()
     figures["ratios"] = {
-        "p50_sequential_ours_over_starter":
-            figures["ours"]["sequential"]["p50_ms"] / figures["starter"]["sequential"]["p50_ms"],
-        "throughput_concurrent_ours_over_starter":
-            figures["ours"]["concurrent"]["msgs_per_s"] / figures["starter"]["concurrent"]["msgs_per_s"],
+        "p50_sequential_ours_over_starter": figures["ours"]["sequential"]["p50_ms"]
+        / figures["starter"]["sequential"]["p50_ms"],
+        "throughput_concurrent_ours_over_starter": figures["ours"]["concurrent"]["msgs_per_s"]
+        / figures["starter"]["concurrent"]["msgs_per_s"],
         "train_ours_over_starter": figures["ours"]["train_s"] / figures["starter"]["train_s"],
     }
-    figures["machine"] = {"cores": os.cpu_count(), "python": platform.python_version(),
-                          "date": time.strftime("%Y-%m-%d")}
+    figures["machine"] = {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
     print_report(figures)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(figures, indent=2))
@@ -323,33 +427,39 @@ def main() -> int:
 
 
 def print_report(f: Dict) -> None:
-    rows = [("p50 latency, 1 conversation (ms)", "sequential", "p50_ms"),
-            ("p95 latency, 1 conversation (ms)", "sequential", "p95_ms"),
-            ("messages/s, 1 conversation", "sequential", "msgs_per_s"),
-            ("p50 latency, 20 concurrent (ms)", "concurrent", "p50_ms"),
-            ("p95 latency, 20 concurrent (ms)", "concurrent", "p95_ms"),
-            ("messages/s, 20 concurrent", "concurrent", "msgs_per_s"),
-            ("errors, 1 conversation", "sequential", "errors"),
-            ("errors, 20 concurrent", "concurrent", "errors"),
-            ("messages sent, 1 conversation", "sequential", "messages"),
-            ("messages sent, 20 concurrent", "concurrent", "messages")]
+    rows = [
+        ("p50 latency, 1 conversation (ms)", "sequential", "p50_ms"),
+        ("p95 latency, 1 conversation (ms)", "sequential", "p95_ms"),
+        ("messages/s, 1 conversation", "sequential", "msgs_per_s"),
+        ("p50 latency, 20 concurrent (ms)", "concurrent", "p50_ms"),
+        ("p95 latency, 20 concurrent (ms)", "concurrent", "p95_ms"),
+        ("messages/s, 20 concurrent", "concurrent", "msgs_per_s"),
+        ("errors, 1 conversation", "sequential", "errors"),
+        ("errors, 20 concurrent", "concurrent", "errors"),
+        ("messages sent, 1 conversation", "sequential", "messages"),
+        ("messages sent, 20 concurrent", "concurrent", "messages"),
+    ]
     print(f"\n{'':38s}{'this assistant':>16s}{'starter bot':>14s}{'ratio':>8s}")
     for label, section, key in rows:
         a, b = f["ours"][section][key], f["starter"][section][key]
         ratio = f"{a / b:8.2f}" if b else "       -"
         print(f"{label:38s}{a:16.1f}{b:14.1f}{ratio}")
-    for label, key in (("Rasa server resident memory (MB)", "rss_mb"),
-                       ("model load time (s)", "model_load_s"),
-                       ("full training time (s)", "train_s"),
-                       ("start-up to first answer (s)", "ready_s")):
+    for label, key in (
+        ("Rasa server resident memory (MB)", "rss_mb"),
+        ("model load time (s)", "model_load_s"),
+        ("full training time (s)", "train_s"),
+        ("start-up to first answer (s)", "ready_s"),
+    ):
         a, b = f["ours"][key], f["starter"][key]
         print(f"{label:38s}{a:16.1f}{b:14.1f}{a / b:8.2f}")
     if "load_test" in f["ours"]:
         lt = f["ours"]["load_test"]
-        print(f"\nload test, 50 conversations x 60 s: {lt['messages']} messages, "
-              f"{lt['msgs_per_s']:.1f}/s, p50 {lt['p50_ms']:.0f} ms, p95 {lt['p95_ms']:.0f} ms, "
-              f"errors {lt['errors']}, user messages without a reply in the tracker: "
-              f"{lt['user_messages_without_reply']}")
+        print(
+            f"\nload test, 50 conversations x 60 s: {lt['messages']} messages, "
+            f"{lt['msgs_per_s']:.1f}/s, p50 {lt['p50_ms']:.0f} ms, p95 {lt['p95_ms']:.0f} ms, "
+            f"errors {lt['errors']}, user messages without a reply in the tracker: "
+            f"{lt['user_messages_without_reply']}"
+        )
     m = f["machine"]
     print(f"\nmachine: {m['cores']} cores, Python {m['python']}, {m['date']}")
 

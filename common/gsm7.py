@@ -3,6 +3,7 @@
 The knowledge loader holds every SMS text to it, and the SMS channel converts
 what it sends into it.
 """
+
 from __future__ import annotations
 
 # The basic character set and its extension table.

@@ -4,21 +4,22 @@ The domain (`domain.yml`) and the training data declare them; code refers to the
 through these constants, so a rename is one edit here plus the YAML (a test checks
 that every name below is declared in the domain or the pipeline).
 """
+
 from __future__ import annotations
 
 # Intents with a meaning in code.
-RED_FLAG_INTENT = "report_red_flag"      # set by the red-flag patterns (SafetyRouter)
+RED_FLAG_INTENT = "report_red_flag"  # set by the red-flag patterns (SafetyRouter)
 OUT_OF_SCOPE_INTENT = "out_of_scope"
-FALLBACK_INTENT = "nlu_fallback"          # FallbackClassifier: not understood
-BUTTON_INTENT = "ask_topic"               # button payloads: /ask_topic{"topic": "..."}
-FOLLOWUP_INTENT = "EXTERNAL_followup"     # staff's check-in, through the HTTP API
+FALLBACK_INTENT = "nlu_fallback"  # FallbackClassifier: not understood
+BUTTON_INTENT = "ask_topic"  # button payloads: /ask_topic{"topic": "..."}
+FOLLOWUP_INTENT = "EXTERNAL_followup"  # staff's check-in, through the HTTP API
 
 # Entities and slots.
-PROCEDURE = "procedure"                   # entity and slot: pulpotomy / pulpectomy
-TOPIC = "topic"                           # entity of a button payload
-INPUT_ISSUE = "input_issue"               # entity set by InputGuard for bad input
-RED_FLAG = "red_flag"                     # entity set by SafetyRouter: the severity
-LAST_TOPIC = "last_topic"                 # slot: the last answer given
+PROCEDURE = "procedure"  # entity and slot: pulpotomy / pulpectomy
+TOPIC = "topic"  # entity of a button payload
+INPUT_ISSUE = "input_issue"  # entity set by InputGuard for bad input
+RED_FLAG = "red_flag"  # entity set by SafetyRouter: the severity
+LAST_TOPIC = "last_topic"  # slot: the last answer given
 
 # Custom actions (served by the action server).
 ACTION_ANSWER = "action_answer"

@@ -1,4 +1,5 @@
 """The project root and the files found from it."""
+
 from __future__ import annotations
 
 from pathlib import Path

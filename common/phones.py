@@ -4,6 +4,7 @@ Logs, command output, SMS-channel messages and the review report show a phone
 number as ``+***-**67``: its last two digits only. Two digits let staff tell
 two parents apart in a list; they do not identify anyone.
 """
+
 from __future__ import annotations
 
 import re

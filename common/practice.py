@@ -5,6 +5,7 @@ answers with these values, the web channel and the run command take the allowed
 web origins from here. A bad file raises `PracticeError` naming the file and the
 setting.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

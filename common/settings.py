@@ -15,6 +15,7 @@ test fails when the two differ or when code outside this module reads the
 environment. (`scripts/run.sh` reads three more for itself: `RASA_PORT`,
 `ACTIONS_PORT`, `MODEL`; they are documented in the same table.)
 """
+
 from __future__ import annotations
 
 import functools

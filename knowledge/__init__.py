@@ -12,6 +12,7 @@ action server is down, the rate-limit and too-long replies, the SMS channel's
 own texts). Neither reaches into the other's package; both import this public
 API, and this package imports only ``common``.
 """
+
 from knowledge.loader import (
     CONTENT_DIR,
     Entry,

@@ -4,6 +4,7 @@ A bad entry stops start-up with the file and the entry named: a missing field,
 an unknown related topic, an unknown source, an unknown placeholder, or an SMS
 answer that is too long or not GSM-7 once the practice's details are filled in.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -22,7 +23,7 @@ from common.practice import PracticeError, load_practice
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
 ANSWER_FILES = ("topics.yml", "conversation.yml", "safety.yml", "sms.yml")
-SOURCED_FILES = ("topics.yml", "safety.yml")     # every answer there must cite
+SOURCED_FILES = ("topics.yml", "safety.yml")  # every answer there must cite
 REQUIRED_FIELDS = ("id", "title", "chat", "sms", "related", "sources", "reviewed")
 SMS_LIMIT = 300
 
@@ -46,12 +47,12 @@ class Entry:
 @dataclass(frozen=True)
 class Reply:
     topic: str
-    text: str                       # chat answer, source line included
-    sms: str                        # short answer for SMS
-    buttons: Tuple[Tuple[str, str], ...] = ()   # (title, payload)
+    text: str  # chat answer, source line included
+    sms: str  # short answer for SMS
+    buttons: Tuple[Tuple[str, str], ...] = ()  # (title, payload)
     source_line: str = ""
     procedure: Optional[str] = None  # the procedure this answer is about, if any
-    long_text: str = ""             # chat answer without the source line
+    long_text: str = ""  # chat answer without the source line
 
 
 def button_payload(topic_id: str) -> str:
@@ -86,7 +87,9 @@ class Knowledge:
             else:
                 parts.append(str(source.get("short") or key))
         unique = list(dict.fromkeys(parts))
-        return ("Source: " if len(unique) == 1 else "Sources: ") + "; ".join(unique) if unique else ""
+        return (
+            ("Source: " if len(unique) == 1 else "Sources: ") + "; ".join(unique) if unique else ""
+        )
 
     def reply(self, topic_id: str, procedure: Optional[str] = None) -> Reply:
         entry = self.entries[topic_id]
@@ -130,8 +133,13 @@ class Knowledge:
         related = self.entries[last_topic].related if last_topic in self.entries else ()
         related = related or self.entries[self.routes["more"]].related
         buttons = tuple((self.entries[r].title, button_payload(r)) for r in related)
-        return Reply(topic=intro.topic, text=intro.long_text, sms=intro.sms, buttons=buttons,
-                     long_text=intro.long_text)
+        return Reply(
+            topic=intro.topic,
+            text=intro.long_text,
+            sms=intro.sms,
+            buttons=buttons,
+            long_text=intro.long_text,
+        )
 
 
 # --- loading and validation ----------------------------------------------------
@@ -150,9 +158,13 @@ def _entry(raw: Any, path: Path, index: int) -> Entry:
         raise KnowledgeError(f"{path}: entry #{index + 1} is not a mapping")
     name = raw.get("id", f"#{index + 1}")
     missing = [f for f in REQUIRED_FIELDS if f not in raw or raw[f] is None]
-    missing += [f for f in ("id", "title", "chat", "sms") if f in raw and not str(raw[f] or "").strip()]
+    missing += [
+        f for f in ("id", "title", "chat", "sms") if f in raw and not str(raw[f] or "").strip()
+    ]
     if missing:
-        raise KnowledgeError(f"{path}: entry '{name}': missing field(s) {', '.join(sorted(set(missing)))}")
+        raise KnowledgeError(
+            f"{path}: entry '{name}': missing field(s) {', '.join(sorted(set(missing)))}"
+        )
     reviewed = raw["reviewed"]
     if isinstance(reviewed, str):
         try:
@@ -165,9 +177,14 @@ def _entry(raw: Any, path: Path, index: int) -> Entry:
         if not isinstance(raw[list_field], list):
             raise KnowledgeError(f"{path}: entry '{name}': {list_field} must be a list")
     return Entry(
-        id=str(raw["id"]), title=str(raw["title"]).strip(), chat=str(raw["chat"]).strip(),
-        sms=str(raw["sms"]).strip(), related=tuple(map(str, raw["related"])),
-        sources=tuple(map(str, raw["sources"])), reviewed=reviewed, file=path.name,
+        id=str(raw["id"]),
+        title=str(raw["title"]).strip(),
+        chat=str(raw["chat"]).strip(),
+        sms=str(raw["sms"]).strip(),
+        related=tuple(map(str, raw["related"])),
+        sources=tuple(map(str, raw["sources"])),
+        reviewed=reviewed,
+        file=path.name,
     )
 
 
@@ -181,7 +198,8 @@ def _load_practice(path: Optional[Path]) -> Dict[str, object]:
 def _validate(knowledge: Knowledge, content_dir: Path) -> None:
     entries, routes = knowledge.entries, knowledge.routes
     placeholders = {"practice_name", "procedure_name"} | {
-        k for k in knowledge.practice if k != "name"}
+        k for k in knowledge.practice if k != "name"
+    }
     for entry in entries.values():
         where = f"{content_dir / entry.file}: entry '{entry.id}'"
         if entry.file in SOURCED_FILES and not entry.sources:
@@ -195,12 +213,18 @@ def _validate(knowledge: Knowledge, content_dir: Path) -> None:
         for text_field in ("chat", "sms", "title"):
             for name in _placeholders(getattr(entry, text_field)):
                 if name not in placeholders:
-                    raise KnowledgeError(f"{where}: unknown placeholder '{{{name}}}' in {text_field}")
-        worst_case = max((knowledge.fill(entry.sms, p) for p in routes.get("procedure_names", {})),
-                         key=len, default=knowledge.fill(entry.sms))
+                    raise KnowledgeError(
+                        f"{where}: unknown placeholder '{{{name}}}' in {text_field}"
+                    )
+        worst_case = max(
+            (knowledge.fill(entry.sms, p) for p in routes.get("procedure_names", {})),
+            key=len,
+            default=knowledge.fill(entry.sms),
+        )
         if len(worst_case) > SMS_LIMIT:
             raise KnowledgeError(
-                f"{where}: SMS answer is {len(worst_case)} characters, over the limit of {SMS_LIMIT}")
+                f"{where}: SMS answer is {len(worst_case)} characters, over the limit of {SMS_LIMIT}"
+            )
         if not is_gsm7(worst_case):
             bad = sorted({c for c in worst_case if not is_gsm7(c)})
             raise KnowledgeError(f"{where}: SMS answer has non-GSM-7 characters {bad!r}")
@@ -210,7 +234,9 @@ def _validate(knowledge: Knowledge, content_dir: Path) -> None:
     targets = []
     for intent, route in intents.items():
         targets += list(route.values()) if isinstance(route, dict) else [route]
-    targets += list(routes.get("red_flags", {}).values()) + list(routes.get("input_issues", {}).values())
+    targets += list(routes.get("red_flags", {}).values()) + list(
+        routes.get("input_issues", {}).values()
+    )
     targets += list(routes.get("topic_procedure", {})) + [routes.get("more")]
     for target in targets:
         if target not in entries:
@@ -220,8 +246,9 @@ def _validate(knowledge: Knowledge, content_dir: Path) -> None:
             raise KnowledgeError(f"{content_dir / 'routes.yml'}: red_flags.{key} missing")
 
 
-def load_knowledge(content_dir: Path = CONTENT_DIR,
-                   practice_file: Optional[Path] = None) -> Knowledge:
+def load_knowledge(
+    content_dir: Path = CONTENT_DIR, practice_file: Optional[Path] = None
+) -> Knowledge:
     """Loads and validates everything; raises KnowledgeError naming file and entry."""
     content_dir = Path(content_dir)
     sources = _read_yaml(content_dir / "sources.yml") or {}
@@ -235,10 +262,12 @@ def load_knowledge(content_dir: Path = CONTENT_DIR,
         for index, raw in enumerate(raw_entries):
             entry = _entry(raw, path, index)
             if entry.id in entries:
-                raise KnowledgeError(f"{path}: entry '{entry.id}': duplicate id "
-                                     f"(also in {entries[entry.id].file})")
+                raise KnowledgeError(
+                    f"{path}: entry '{entry.id}': duplicate id (also in {entries[entry.id].file})"
+                )
             entries[entry.id] = entry
-    knowledge = Knowledge(entries=entries, sources=sources, routes=routes,
-                          practice=_load_practice(practice_file))
+    knowledge = Knowledge(
+        entries=entries, sources=sources, routes=routes, practice=_load_practice(practice_file)
+    )
     _validate(knowledge, content_dir)
     return knowledge

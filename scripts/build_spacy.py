@@ -4,6 +4,7 @@ Reads spacy_pipeline/entities.yml, writes the entity ruler's JSONL patterns and 
 `spacy assemble` with spacy_pipeline/config.cfg into the output folder.
 Usage: python scripts/build_spacy.py OUTPUT_DIR
 """
+
 import json
 import subprocess
 import sys
@@ -22,15 +23,25 @@ def patterns(spec: dict):
             # A one-edit misspelling of one value can be another value's exact word
             # ("pulpetomy" -> pulpectomy is one edit from "pulpotomy"): the fuzzy
             # pattern must never take a word that is exactly another value's.
-            others = sorted({str(p).lower() for v, ps in values.items() if v != value
-                             for p in ps if len(str(p).split()) == 1})
+            others = sorted(
+                {
+                    str(p).lower()
+                    for v, ps in values.items()
+                    if v != value
+                    for p in ps
+                    if len(str(p).split()) == 1
+                }
+            )
             for phrase in phrases:
                 phrase = str(phrase)
                 yield {"label": label, "id": value, "pattern": phrase}
                 words = phrase.split()
                 if len(words) == 1 and len(phrase) >= 6:
-                    yield {"label": label, "id": value,
-                           "pattern": [{"LOWER": {"FUZZY1": phrase.lower(), "NOT_IN": others}}]}
+                    yield {
+                        "label": label,
+                        "id": value,
+                        "pattern": [{"LOWER": {"FUZZY1": phrase.lower(), "NOT_IN": others}}],
+                    }
 
 
 def main(output: str) -> None:
@@ -42,8 +53,16 @@ def main(output: str) -> None:
         for item in patterns(spec):
             handle.write(json.dumps(item) + "\n")
     subprocess.run(
-        [sys.executable, "-m", "spacy", "assemble", str(CONFIG), str(out),
-         "--paths.patterns", str(jsonl)],
+        [
+            sys.executable,
+            "-m",
+            "spacy",
+            "assemble",
+            str(CONFIG),
+            str(out),
+            "--paths.patterns",
+            str(jsonl),
+        ],
         check=True,
     )
 

@@ -13,6 +13,7 @@ Counting rules, stated once:
 Usage: python scripts/evaluate_heldout.py [MODEL] [--set FILE ...] [--blind]
 (default: every blind set in tests/heldout/, each one and all together)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,8 +81,7 @@ def score(gold: List[str], predicted: List[str]) -> Dict:
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_intent[label] = {"precision": precision, "recall": recall, "f1": f1,
-                             "support": tp + fn}
+        per_intent[label] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
     oos_gold = [g == OUT_OF_SCOPE for g in gold]
     oos_pred = [p in NOT_ANSWERED for p in predicted]
     oos_tp = sum(g and p for g, p in zip(oos_gold, oos_pred))
@@ -118,15 +118,21 @@ def evaluate(model: str, sets=HELDOUT_SETS) -> Tuple[Dict, Dict]:
 
 
 def report(result: Dict, errors: List[Tuple[str, str, str]]) -> str:
-    lines = [f"held-out messages: {result['examples']}",
-             f"intent accuracy:   {result['accuracy']:.1%}",
-             f"out-of-scope precision: {result['out_of_scope_precision']:.1%}  "
-             f"recall: {result['out_of_scope_recall']:.1%}",
-             f"red-flag recall:   {result['red_flag_recall']:.1%} "
-             f"({result['red_flag_support']} messages)", "", "per-intent F1:"]
+    lines = [
+        f"held-out messages: {result['examples']}",
+        f"intent accuracy:   {result['accuracy']:.1%}",
+        f"out-of-scope precision: {result['out_of_scope_precision']:.1%}  "
+        f"recall: {result['out_of_scope_recall']:.1%}",
+        f"red-flag recall:   {result['red_flag_recall']:.1%} "
+        f"({result['red_flag_support']} messages)",
+        "",
+        "per-intent F1:",
+    ]
     for label, row in sorted(result["per_intent"].items()):
-        lines.append(f"  {label:24s} F1 {row['f1']:.2f}  P {row['precision']:.2f}  "
-                     f"R {row['recall']:.2f}  n={row['support']}")
+        lines.append(
+            f"  {label:24s} F1 {row['f1']:.2f}  P {row['precision']:.2f}  "
+            f"R {row['recall']:.2f}  n={row['support']}"
+        )
     if errors:
         lines += ["", "misclassified (label -> predicted):"]
         confusions = Counter((g, p) for _, g, p in errors)
@@ -145,11 +151,19 @@ def _name(path: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("model", nargs="?", default=str(ROOT / "models" / "pulpcare.tar.gz"))
-    parser.add_argument("--set", action="append", type=Path, default=None,
-                        help="held-out file; repeat for several (default: every blind set)")
-    parser.add_argument("--blind", action="store_true",
-                        help="figures only: the misclassified messages are neither printed nor "
-                             "saved, so nobody tunes the training data to this set by accident")
+    parser.add_argument(
+        "--set",
+        action="append",
+        type=Path,
+        default=None,
+        help="held-out file; repeat for several (default: every blind set)",
+    )
+    parser.add_argument(
+        "--blind",
+        action="store_true",
+        help="figures only: the misclassified messages are neither printed nor "
+        "saved, so nobody tunes the training data to this set by accident",
+    )
     args = parser.parse_args()
     sets = tuple(args.set or HELDOUT_SETS)
     scores, predictions = evaluate(args.model, sets)

@@ -1,10 +1,20 @@
 """End to end: the real action server and Rasa server, over the REST channel."""
+
 import uuid
 
 import pytest
 
-from tests.helpers.live_servers import (action_server, base_env, post, rasa_server, start_all, stop_all,
-                          text_of, wait_http, wait_rasa)
+from tests.helpers.live_servers import (
+    action_server,
+    base_env,
+    post,
+    rasa_server,
+    start_all,
+    stop_all,
+    text_of,
+    wait_http,
+    wait_rasa,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -13,8 +23,13 @@ pytestmark = pytest.mark.e2e
 def servers(tmp_path_factory):
     logs = tmp_path_factory.mktemp("logs")
     actions = action_server(logs)
-    rasa = rasa_server(logs, base_env(ACTION_SERVER_URL=f"http://127.0.0.1:{actions.port}/webhook",
-                                      TRACKER_SQLITE_PATH=str(logs / "tracker.db")))
+    rasa = rasa_server(
+        logs,
+        base_env(
+            ACTION_SERVER_URL=f"http://127.0.0.1:{actions.port}/webhook",
+            TRACKER_SQLITE_PATH=str(logs / "tracker.db"),
+        ),
+    )
     try:
         start_all(actions, rasa)
         wait_http(f"http://127.0.0.1:{actions.port}/health", actions)
@@ -31,6 +46,7 @@ def chat(servers):
     def say(message):
         replies = post(servers, sender, message)
         return text_of(replies), replies
+
     return say
 
 
@@ -48,7 +64,7 @@ def test_context_follows_the_named_procedure(chat):
     text, _ = chat("and the other one?")
     assert "pulpectomy" in text.lower()
     text, _ = chat("how long is recovery?")
-    assert "x-ray" in text.lower()      # the pulpectomy recovery answer
+    assert "x-ray" in text.lower()  # the pulpectomy recovery answer
 
 
 def test_button_payload_still_works(chat):
@@ -58,9 +74,9 @@ def test_button_payload_still_works(chat):
 
 def test_typed_internal_intent_is_read_as_text(chat):
     text, _ = chat("/report_red_flag")
-    assert "911" not in text          # not the red-flag reply: the words were classified
+    assert "911" not in text  # not the red-flag reply: the words were classified
     text, _ = chat("/ask_pain")
-    assert "numb" in text.lower()     # "ask pain" read as words: the will-it-hurt answer
+    assert "numb" in text.lower()  # "ask pain" read as words: the will-it-hurt answer
 
 
 def test_red_flag_gets_911_or_call_now(chat):
@@ -72,17 +88,27 @@ def test_red_flag_gets_911_or_call_now(chat):
 
 def test_red_flag_inside_a_long_message_and_as_a_follow_up(chat):
     chat("what is a pulpectomy")
-    long_message = ("so we had the pulpectomy on monday and everything seemed fine, she ate soup "
-                    "and watched movies, " * 8 + "but tonight there is pus on her gum, "
-                    "anyway what should she eat tomorrow")
+    long_message = (
+        "so we had the pulpectomy on monday and everything seemed fine, she ate soup "
+        "and watched movies, " * 8 + "but tonight there is pus on her gum, "
+        "anyway what should she eat tomorrow"
+    )
     text, _ = chat(long_message)
     assert "(555) 010-0123" in text and "today" in text
 
 
-@pytest.mark.parametrize("message", [
-    "", "   ", "\U0001F62D\U0001F9B7\U0001F62D", "<script>alert(1)</script>",
-    "x" * 6000, "word " * 1200, "hola, mi hijo necesita una pulpotomia, cuanto cuesta",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "   ",
+        "\U0001f62d\U0001f9b7\U0001f62d",
+        "<script>alert(1)</script>",
+        "x" * 6000,
+        "word " * 1200,
+        "hola, mi hijo necesita una pulpotomia, cuanto cuesta",
+    ],
+)
 def test_bad_input_gets_a_friendly_bounded_reply(chat, message):
     text, replies = chat(message)
     assert replies, "no reply"

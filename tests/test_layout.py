@@ -7,6 +7,7 @@
   `common.names`, so the Makefile's training inputs are that folder and that file;
 - nothing in the Rasa server (`addons/`) imports the action server.
 """
+
 import ast
 from pathlib import Path
 from typing import Set
@@ -31,17 +32,23 @@ def project_imports(folder: str) -> Set[str]:
     return found
 
 
-@pytest.mark.parametrize("folder, allowed", [
-    ("common", ("common",)),
-    ("knowledge", ("knowledge", "common")),
-    ("actions", ("actions", "knowledge", "common")),
-    ("addons/nlu", ("addons.nlu", "common.names")),
-    ("addons", ("addons", "knowledge", "common")),
-])
+@pytest.mark.parametrize(
+    "folder, allowed",
+    [
+        ("common", ("common",)),
+        ("knowledge", ("knowledge", "common")),
+        ("actions", ("actions", "knowledge", "common")),
+        ("addons/nlu", ("addons.nlu", "common.names")),
+        ("addons", ("addons", "knowledge", "common")),
+    ],
+)
 def test_each_part_imports_only_what_its_role_allows(folder, allowed):
-    outside = {name for name in project_imports(folder)
-               if not any(name == a or name.startswith(a + ".") for a in allowed)
-               and name not in {a.rsplit(".", 1)[0] for a in allowed}}
+    outside = {
+        name
+        for name in project_imports(folder)
+        if not any(name == a or name.startswith(a + ".") for a in allowed)
+        and name not in {a.rsplit(".", 1)[0] for a in allowed}
+    }
     assert not outside, f"{folder} imports {sorted(outside)}"
 
 
@@ -53,20 +60,32 @@ def test_the_makefile_retrains_on_the_nlu_package_not_a_list_of_files():
 
 def test_the_pipeline_names_only_nlu_components_of_ours():
     config = (PROJECT_ROOT / "config.yml").read_text()
-    ours = [line.split("name:")[1].strip() for line in config.splitlines()
-            if "name: addons." in line]
+    ours = [
+        line.split("name:")[1].strip() for line in config.splitlines() if "name: addons." in line
+    ]
     assert ours and all(name.startswith("addons.nlu.") for name in ours)
 
 
 def test_every_test_folder_is_a_package():
-    missing = [str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "tests").rglob("*")
-               if p.is_dir() and any(p.glob("*.py")) and not (p / "__init__.py").exists()]
+    missing = [
+        str(p.relative_to(PROJECT_ROOT))
+        for p in (PROJECT_ROOT / "tests").rglob("*")
+        if p.is_dir() and any(p.glob("*.py")) and not (p / "__init__.py").exists()
+    ]
     assert not missing
 
 
 def test_tests_mirror_the_code_folders():
-    for folder in ("actions", "knowledge", "common", "addons/nlu", "addons/server",
-                   "addons/channels", "addons/staff", "addons/rasa_compat"):
+    for folder in (
+        "actions",
+        "knowledge",
+        "common",
+        "addons/nlu",
+        "addons/server",
+        "addons/channels",
+        "addons/staff",
+        "addons/rasa_compat",
+    ):
         assert (PROJECT_ROOT / "tests" / folder).is_dir(), folder
 
 

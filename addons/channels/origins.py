@@ -7,6 +7,7 @@ the same list through `common.practice`, so a practice edits one place:
 
 `python -m addons.channels.origins` prints them, one a line.
 """
+
 from __future__ import annotations
 
 import sys

@@ -22,6 +22,7 @@ What it adds:
 * if handling the message fails inside the server (the database went away,
   say) the parent gets the `action_unavailable` reply rather than nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -126,7 +127,8 @@ class RestInput(RasaRestInput):
             if not decision.allowed:
                 return response.json(
                     _reply(sender, replies.text(replies.RATE_LIMITED)),
-                    headers={"Retry-After": str(max(1, math.ceil(decision.retry_after)))})
+                    headers={"Retry-After": str(max(1, math.ceil(decision.retry_after)))},
+                )
 
             if len(text) > max_message_chars():
                 return response.json(_reply(sender, replies.text(replies.TOO_LONG)))
@@ -135,12 +137,16 @@ class RestInput(RasaRestInput):
             if stream:
                 return response.stream(
                     self.stream_response(on_new_message, text, sender, self.name(), metadata),
-                    content_type="text/event-stream")
+                    content_type="text/event-stream",
+                )
 
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(
-                    text, collector, sender, input_channel=self.name(), metadata=metadata))
+                await on_new_message(
+                    UserMessage(
+                        text, collector, sender, input_channel=self.name(), metadata=metadata
+                    )
+                )
             except CancelledError:
                 logger.error("rest: handling a message timed out")
             except Exception:

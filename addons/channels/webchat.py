@@ -27,6 +27,7 @@ Routes: `GET /widget/` (a demo practice page with the widget on it),
 `make widget`), `GET /widget/config.json` (practice name, phone, greeting and
 first suggestions), and Rasa's `GET /webhooks/webchat/` health check.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -60,16 +61,22 @@ from common.practice import allowed_origins, load_practice
 logger = logging.getLogger(__name__)
 
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
-HISTORY_LIMIT = 200               # messages sent back on a reload
+HISTORY_LIMIT = 200  # messages sent back on a reload
 FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*\.(js|css|html|json|svg|png|ico)$")
 CONTENT_TYPES = {
-    "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
-    "html": "text/html; charset=utf-8", "json": "application/json",
-    "svg": "image/svg+xml", "png": "image/png", "ico": "image/x-icon",
+    "js": "text/javascript; charset=utf-8",
+    "css": "text/css; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "ico": "image/x-icon",
 }
-FALLBACK_GREETING = ("Hi! I'm an automated assistant. I can explain pulpotomy and "
-                     "pulpectomy. I can't diagnose. If your child has a swollen face, a "
-                     "fever, or trouble swallowing or breathing, call us or 911 now.")
+FALLBACK_GREETING = (
+    "Hi! I'm an automated assistant. I can explain pulpotomy and "
+    "pulpectomy. I can't diagnose. If your child has a swollen face, a "
+    "fever, or trouble swallowing or breathing, call us or 911 now."
+)
 
 
 def valid_session_id(value: Any) -> bool:
@@ -108,8 +115,11 @@ def history_messages(events: List[Any], limit: int = HISTORY_LIMIT) -> List[Dict
             text = event.text
             messages.append({"sender": "user", "text": titles.get(text.strip(), text)})
         elif isinstance(event, BotUttered) and (event.text or event.data.get("buttons")):
-            buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-                       for b in (event.data.get("buttons") or []) if isinstance(b, dict)]
+            buttons = [
+                {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                for b in (event.data.get("buttons") or [])
+                if isinstance(b, dict)
+            ]
             titles.update({b["payload"]: b["title"] for b in buttons})
             messages.append({"sender": "bot", "text": event.text or "", "buttons": buttons})
     messages = messages[-limit:]
@@ -138,13 +148,19 @@ class WebChatOutput(SocketIOOutput):
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"text": text.strip()})
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
-        await self._send_message(recipient_id, {
-            "text": text.strip(),
-            "quick_replies": [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
-                              for b in buttons],
-        })
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self._send_message(
+            recipient_id,
+            {
+                "text": text.strip(),
+                "quick_replies": [
+                    {"content_type": "text", "title": b["title"], "payload": b["payload"]}
+                    for b in buttons
+                ],
+            },
+        )
 
 
 class WidgetFiles:
@@ -164,13 +180,22 @@ class WidgetFiles:
         cached = self._cache.get(name)
         if not cached or cached[0] != mtime:
             body = path.read_bytes()
-            cached = (mtime, body, gzip.compress(body, 9, mtime=0),
-                      '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+            cached = (
+                mtime,
+                body,
+                gzip.compress(body, 9, mtime=0),
+                '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+            )
             self._cache[name] = cached
         return cached[1], cached[2], cached[3]
 
-    def respond(self, request: Request, name: str, body: Optional[bytes] = None,
-                headers: Optional[Dict[str, str]] = None) -> HTTPResponse:
+    def respond(
+        self,
+        request: Request,
+        name: str,
+        body: Optional[bytes] = None,
+        headers: Optional[Dict[str, str]] = None,
+    ) -> HTTPResponse:
         headers = dict(headers or {})
         headers.setdefault("Cache-Control", "no-cache")
         headers["X-Content-Type-Options"] = "nosniff"
@@ -180,8 +205,9 @@ class WidgetFiles:
             loaded = self.load(name)
             if loaded is None:
                 if not self.directory.is_dir():
-                    return response.text("The chat widget is not built: run `make widget`.",
-                                         status=503)
+                    return response.text(
+                        "The chat widget is not built: run `make widget`.", status=503
+                    )
                 return response.text("Not found", status=404)
             body, zipped, etag = loaded
         else:
@@ -199,8 +225,14 @@ class WidgetFiles:
 class WebChatBlueprint(SocketBlueprint):
     """Attaches Socket.IO and the widget's routes to the Rasa server's app."""
 
-    def __init__(self, sio: AsyncServer, socketio_path: Text, channel: "WebChatInput",
-                 *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        sio: AsyncServer,
+        socketio_path: Text,
+        channel: "WebChatInput",
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(sio, socketio_path, *args, **kwargs)
         self.ctx.channel = channel
 
@@ -226,8 +258,10 @@ class WebChatInput(SocketIOInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
         if credentials.get("session_persistence") is False:
-            raise ValueError("addons.channels.webchat.WebChatInput needs "
-                             "`session_persistence: true` in credentials.yml")
+            raise ValueError(
+                "addons.channels.webchat.WebChatInput needs "
+                "`session_persistence: true` in credentials.yml"
+            )
         return cls(
             credentials.get("user_message_evt", "user_uttered"),
             credentials.get("bot_message_evt", "bot_uttered"),
@@ -245,12 +279,14 @@ class WebChatInput(SocketIOInput):
         self.session_persistence = True
         self.app: Optional[Sanic] = None
         self.practice = load_practice()
-        self.origins = allowed_origins(self.practice)     # raises on a malformed origin
+        self.origins = allowed_origins(self.practice)  # raises on a malformed origin
         self.widget = WidgetFiles(PROJECT_ROOT / (widget_dir or "build/widget"))
         self._config: Optional[bytes] = None
 
     # --- origins ----------------------------------------------------------
-    def origin_allowed(self, origin: Optional[str], environ: Optional[Dict[str, Any]] = None) -> bool:
+    def origin_allowed(
+        self, origin: Optional[str], environ: Optional[Dict[str, Any]] = None
+    ) -> bool:
         if origin in self.origins:
             return True
         return same_origin(origin, environ or {})
@@ -262,8 +298,11 @@ class WebChatInput(SocketIOInput):
         return WebChatOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origin_allowed,
-                          max_http_buffer_size=64 * 1024)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self.origin_allowed,
+            max_http_buffer_size=64 * 1024,
+        )
         self.sio = sio
         webhook = WebChatBlueprint(sio, self.socketio_path, self, "webchat_webhook", __name__)
 
@@ -275,11 +314,15 @@ class WebChatInput(SocketIOInput):
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             origin = environ.get("HTTP_ORIGIN")
             if origin and not self.origin_allowed(origin, environ):
-                return False        # engine.io refuses these already; kept as a second lock
+                return False  # engine.io refuses these already; kept as a second lock
             if self.jwt_key:
                 token = auth.get("token") if isinstance(auth, dict) else None
-                return bool(token and rasa.core.channels.channel.decode_bearer_token(
-                    token, self.jwt_key, self.jwt_algorithm))
+                return bool(
+                    token
+                    and rasa.core.channels.channel.decode_bearer_token(
+                        token, self.jwt_key, self.jwt_algorithm
+                    )
+                )
             return True
 
         @sio.on("session_request", namespace=self.namespace)
@@ -293,8 +336,12 @@ class WebChatInput(SocketIOInput):
             if previous and previous != session_id:
                 await sio.leave_room(sid, previous, namespace=self.namespace)
             await sio.enter_room(sid, session_id, namespace=self.namespace)
-            await sio.emit("session_history", {"session_id": session_id, "messages": messages or []},
-                           room=sid, namespace=self.namespace)
+            await sio.emit(
+                "session_history",
+                {"session_id": session_id, "messages": messages or []},
+                room=sid,
+                namespace=self.namespace,
+            )
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
@@ -325,14 +372,21 @@ class WebChatInput(SocketIOInput):
                 except ValueError:
                     metadata = None
             try:
-                await on_new_message(UserMessage(
-                    text, output, session_id, input_channel=self.name(),
-                    metadata=metadata if isinstance(metadata, dict) else None))
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        output,
+                        session_id,
+                        input_channel=self.name(),
+                        metadata=metadata if isinstance(metadata, dict) else None,
+                    )
+                )
             except Exception:
                 logger.exception("webchat: handling a message failed")
                 if not output.sent:
                     await output.send_text_message(
-                        session_id, replies.text(replies.ACTION_UNAVAILABLE))
+                        session_id, replies.text(replies.ACTION_UNAVAILABLE)
+                    )
 
         return webhook
 
@@ -365,13 +419,15 @@ class WebChatInput(SocketIOInput):
                 suggestions = [{"title": t, "payload": p} for t, p in reply.buttons]
             except Exception:  # the action server reports content errors; keep the widget up
                 logger.exception("webchat: could not load the greeting from the knowledge")
-            self._config = json.dumps({
-                "practice_name": str(self.practice.get("name") or ""),
-                "phone": str(self.practice.get("phone") or ""),
-                "phone_href": phone_href(self.practice),
-                "greeting": greeting,
-                "suggestions": suggestions,
-            }).encode()
+            self._config = json.dumps(
+                {
+                    "practice_name": str(self.practice.get("name") or ""),
+                    "phone": str(self.practice.get("phone") or ""),
+                    "phone_href": phone_href(self.practice),
+                    "greeting": greeting,
+                    "suggestions": suggestions,
+                }
+            ).encode()
         return self._config
 
     def demo_page(self, request: Request) -> HTTPResponse:
@@ -382,12 +438,21 @@ class WebChatInput(SocketIOInput):
         for key in ("name", "phone", "website"):
             page = page.replace("{{%s}}" % key, html.escape(str(self.practice.get(key) or "")))
         host = request.headers.get("host", "")
-        csp = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-               f"connect-src 'self' ws://{host} wss://{host}; base-uri 'none'; "
-               "form-action 'none'; frame-ancestors 'none'")
-        return self.widget.respond(request, "index.html", page.encode("utf-8"), {
-            "Content-Security-Policy": csp, "Referrer-Policy": "no-referrer",
-            "X-Frame-Options": "DENY"})
+        csp = (
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"connect-src 'self' ws://{host} wss://{host}; base-uri 'none'; "
+            "form-action 'none'; frame-ancestors 'none'"
+        )
+        return self.widget.respond(
+            request,
+            "index.html",
+            page.encode("utf-8"),
+            {
+                "Content-Security-Policy": csp,
+                "Referrer-Policy": "no-referrer",
+                "X-Frame-Options": "DENY",
+            },
+        )
 
     def add_widget_routes(self, app: Sanic) -> None:
         async def index(request: Request) -> HTTPResponse:
@@ -406,11 +471,17 @@ class WebChatInput(SocketIOInput):
                 return response.text("Not found", status=404)
             return self.widget.respond(request, name)
 
-        app.add_route(redirect, "/widget", methods=["GET"], name="webchat_widget_redirect",
-                      strict_slashes=True)
-        app.add_route(index, "/widget/", methods=["GET"], name="webchat_widget_index",
-                      strict_slashes=True)
-        app.add_route(config, "/widget/config.json", methods=["GET"],
-                      name="webchat_widget_config")
-        app.add_route(widget_file, "/widget/<name:str>", methods=["GET"],
-                      name="webchat_widget_file")
+        app.add_route(
+            redirect,
+            "/widget",
+            methods=["GET"],
+            name="webchat_widget_redirect",
+            strict_slashes=True,
+        )
+        app.add_route(
+            index, "/widget/", methods=["GET"], name="webchat_widget_index", strict_slashes=True
+        )
+        app.add_route(config, "/widget/config.json", methods=["GET"], name="webchat_widget_config")
+        app.add_route(
+            widget_file, "/widget/<name:str>", methods=["GET"], name="webchat_widget_file"
+        )

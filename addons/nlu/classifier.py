@@ -22,6 +22,7 @@ with the same precision and accuracy 89.4% against 88.9%, C 300 against 100).
 The model is stored as plain arrays (``.npz``) and a JSON list of labels: no
 pickle is loaded when the model is.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,6 @@ from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
 import scipy.sparse
-from scipy.special import softmax
-from sklearn.feature_extraction.text import TfidfTransformer
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -48,6 +47,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.special import softmax
+from sklearn.feature_extraction.text import TfidfTransformer
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +58,13 @@ META = "model.json"
 
 def _sentence_blocks(message: Message) -> Dict[Text, scipy.sparse.spmatrix]:
     """The sparse sentence features of the message text, one row per featurizer."""
-    return {feature.origin: feature.features for feature in message.features
-            if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
-            and feature.is_sparse()}
+    return {
+        feature.origin: feature.features
+        for feature in message.features
+        if feature.attribute == TEXT
+        and feature.type == FEATURE_TYPE_SENTENCE
+        and feature.is_sparse()
+    }
 
 
 def _tfidf(idf: np.ndarray) -> TfidfTransformer:
@@ -74,9 +79,7 @@ def _weight(counts: scipy.sparse.spmatrix, idf: np.ndarray) -> scipy.sparse.csr_
     return _tfidf(idf).transform(counts)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     """Logistic regression over TF-IDF weighted sentence features."""
 
@@ -101,11 +104,17 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "random_seed": 42,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
-                 resource: Resource, origins: Optional[List[Text]] = None,
-                 idf: Optional[List[np.ndarray]] = None,
-                 coef: Optional[np.ndarray] = None, intercept: Optional[np.ndarray] = None,
-                 labels: Optional[List[Text]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        origins: Optional[List[Text]] = None,
+        idf: Optional[List[np.ndarray]] = None,
+        coef: Optional[np.ndarray] = None,
+        intercept: Optional[np.ndarray] = None,
+        labels: Optional[List[Text]] = None,
+    ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
@@ -117,20 +126,25 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         self._labels = labels or []
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext
-               ) -> "TfidfIntentClassifier":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TfidfIntentClassifier":
         return cls(config, model_storage, resource)
 
     # -- features -----------------------------------------------------------------
-    def _matrix(self, blocks: List[Dict[Text, scipy.sparse.spmatrix]]
-                ) -> scipy.sparse.csr_matrix:
+    def _matrix(self, blocks: List[Dict[Text, scipy.sparse.spmatrix]]) -> scipy.sparse.csr_matrix:
         """One weighted row per message (its blocks), the blocks in training order."""
         columns = []
         for origin, idf, weighting in zip(self._origins, self._idf, self._weighting):
             empty = scipy.sparse.csr_matrix((1, idf.shape[0]))
-            rows = [row if row is not None and row.shape[1] == idf.shape[0] else empty
-                    for row in (message_blocks.get(origin) for message_blocks in blocks)]
+            rows = [
+                row if row is not None and row.shape[1] == idf.shape[0] else empty
+                for row in (message_blocks.get(origin) for message_blocks in blocks)
+            ]
             columns.append(weighting.transform(scipy.sparse.vstack(rows).tocsr()))
         return scipy.sparse.hstack(columns).tocsr()
 
@@ -145,23 +159,28 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                 examples.append(message)
                 blocks.append(message_blocks)
         if not examples:
-            logger.warning("TfidfIntentClassifier: no featurized intent examples; "
-                           "it will not predict anything.")
+            logger.warning(
+                "TfidfIntentClassifier: no featurized intent examples; "
+                "it will not predict anything."
+            )
             return self._resource
         self._origins = sorted({origin for b in blocks for origin in b})
         self._idf = []
         for origin in self._origins:
             width = next(b[origin].shape[1] for b in blocks if origin in b)
-            counts = scipy.sparse.vstack([b.get(origin, scipy.sparse.csr_matrix((1, width)))
-                                          for b in blocks]).tocsr()
+            counts = scipy.sparse.vstack(
+                [b.get(origin, scipy.sparse.csr_matrix((1, width))) for b in blocks]
+            ).tocsr()
             self._idf.append(TfidfTransformer(sublinear_tf=True).fit(counts).idf_)
         self._weighting = [_tfidf(idf) for idf in self._idf]
         X = self._matrix(blocks)
         y = [m.get(INTENT) for m in examples]
-        model = LogisticRegression(C=self._config["C"], max_iter=self._config["max_iter"],
-                                   class_weight=("balanced" if self._config["balanced_classes"]
-                                                 else None),
-                                   random_state=self._config["random_seed"])
+        model = LogisticRegression(
+            C=self._config["C"],
+            max_iter=self._config["max_iter"],
+            class_weight=("balanced" if self._config["balanced_classes"] else None),
+            random_state=self._config["random_seed"],
+        )
         model.fit(X, y)
         self._coef = model.coef_
         self._intercept = model.intercept_
@@ -182,9 +201,10 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             if not message_blocks:
                 continue  # nothing to classify (empty text): later components decide
             order = np.argsort(-row)
-            ranking = [{INTENT_NAME_KEY: self._labels[i],
-                        PREDICTED_CONFIDENCE_KEY: float(row[i])}
-                       for i in order[: self._config["ranking_length"]]]
+            ranking = [
+                {INTENT_NAME_KEY: self._labels[i], PREDICTED_CONFIDENCE_KEY: float(row[i])}
+                for i in order[: self._config["ranking_length"]]
+            ]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
@@ -195,13 +215,19 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             arrays = {"coef": self._coef, "intercept": self._intercept}
             arrays.update({f"idf_{i}": idf for i, idf in enumerate(self._idf)})
             np.savez(directory / ARRAYS, **arrays)
-            (directory / META).write_text(json.dumps(
-                {"labels": self._labels, "origins": self._origins}))
+            (directory / META).write_text(
+                json.dumps({"labels": self._labels, "origins": self._origins})
+            )
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-             resource: Resource, execution_context: ExecutionContext, **kwargs: Any
-             ) -> "TfidfIntentClassifier":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "TfidfIntentClassifier":
         try:
             with model_storage.read_from(resource) as directory:
                 meta = json.loads((directory / META).read_text())
@@ -209,8 +235,10 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                     idf = [arrays[f"idf_{i}"] for i in range(len(meta["origins"]))]
                     coef, intercept = arrays["coef"], arrays["intercept"]
         except (ValueError, FileNotFoundError):
-            logger.warning("TfidfIntentClassifier: no trained model found; "
-                           "it will not predict anything.")
+            logger.warning(
+                "TfidfIntentClassifier: no trained model found; it will not predict anything."
+            )
             return cls(config, model_storage, resource)
-        return cls(config, model_storage, resource, meta["origins"], idf, coef,
-                   intercept, meta["labels"])
+        return cls(
+            config, model_storage, resource, meta["origins"], idf, coef, intercept, meta["labels"]
+        )

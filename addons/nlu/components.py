@@ -12,6 +12,7 @@ Pipeline order (config.yml):
   patterns wins over whatever the classifier said; otherwise a bad input gets the
   intent whose action answers it.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -39,8 +40,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from addons.nlu import input_checks
 from addons.nlu.red_flags import RedFlagDetector
-
-from common.names import BUTTON_INTENT, FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, PROCEDURE, RED_FLAG_INTENT
+from common.names import (
+    BUTTON_INTENT,
+    FALLBACK_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    PROCEDURE,
+    RED_FLAG_INTENT,
+)
 from common.names import INPUT_ISSUE as INPUT_ISSUE_ENTITY
 from common.names import RED_FLAG as RED_FLAG_ENTITY
 
@@ -59,9 +65,7 @@ def _add_entity(message: Message, entity: Dict) -> None:
     message.set(ENTITIES, message.get(ENTITIES, []) + [entity], add_to_output=True)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class InputGuard(GraphComponent):
     """Cleans message text and notes bad input before the pipeline reads it."""
 
@@ -74,8 +78,13 @@ class InputGuard(GraphComponent):
         self._allowed = tuple(config.get("allowed_payload_intents") or ())
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> "InputGuard":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "InputGuard":
         return cls(config)
 
     def _clean(self, message: Message) -> None:
@@ -96,9 +105,7 @@ class InputGuard(GraphComponent):
         return messages
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class RulerEntityExtractor(GraphComponent):
     """Rasa entities from the spaCy entity ruler, valued by the pattern's id."""
 
@@ -110,9 +117,13 @@ class RulerEntityExtractor(GraphComponent):
         self._labels = dict(config["labels"])
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext
-               ) -> "RulerEntityExtractor":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "RulerEntityExtractor":
         return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -123,15 +134,20 @@ class RulerEntityExtractor(GraphComponent):
             for ent in doc.ents:
                 name = self._labels.get(ent.label_)
                 if name:
-                    _add_entity(message, _entity(name, ent.ent_id_ or ent.text.lower(),
-                                                 self.__class__.__name__,
-                                                 ent.start_char, ent.end_char))
+                    _add_entity(
+                        message,
+                        _entity(
+                            name,
+                            ent.ent_id_ or ent.text.lower(),
+                            self.__class__.__name__,
+                            ent.start_char,
+                            ent.end_char,
+                        ),
+                    )
         return messages
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SafetyRouter(GraphComponent):
     """Red flags and bad input override the classifier's intent."""
 
@@ -139,8 +155,13 @@ class SafetyRouter(GraphComponent):
         self._detector = detector or RedFlagDetector.from_file()
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> "SafetyRouter":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SafetyRouter":
         return cls(config)
 
     @staticmethod
@@ -154,14 +175,16 @@ class SafetyRouter(GraphComponent):
         flags = self._detector.detect((t.text, t.lemma) for t in tokens)
         if flags:
             self._force_intent(message, RED_FLAG_INTENT)
-            _add_entity(message, _entity(RED_FLAG_ENTITY, flags[0].severity,
-                                         self.__class__.__name__))
+            _add_entity(
+                message, _entity(RED_FLAG_ENTITY, flags[0].severity, self.__class__.__name__)
+            )
             message.set("red_flags", [f.rule for f in flags], add_to_output=True)
             return
         issue = message.get(INPUT_ISSUE_ENTITY)
         if issue:
-            intent = (OUT_OF_SCOPE_INTENT if issue == input_checks.OTHER_LANGUAGE
-                      else FALLBACK_INTENT)
+            intent = (
+                OUT_OF_SCOPE_INTENT if issue == input_checks.OTHER_LANGUAGE else FALLBACK_INTENT
+            )
             self._force_intent(message, intent)
             _add_entity(message, _entity(INPUT_ISSUE_ENTITY, issue, self.__class__.__name__))
 

@@ -6,6 +6,7 @@ only), markup_only, too_long or other_language. Markup is removed (a parent who
 pastes HTML still gets an answer to the words around it), and a typed `/intent`
 payload that no button of ours sends is turned back into plain words.
 """
+
 from __future__ import annotations
 
 import html
@@ -19,8 +20,8 @@ MARKUP_ONLY = "markup_only"
 TOO_LONG = "too_long"
 OTHER_LANGUAGE = "other_language"
 
-MAX_CHARS = 1500           # longer than any real question; the reply asks for the gist
-HARD_CAP_CHARS = 20000     # what the classifier reads at most, so time stays bounded
+MAX_CHARS = 1500  # longer than any real question; the reply asks for the gist
+HARD_CAP_CHARS = 20000  # what the classifier reads at most, so time stays bounded
 
 _SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>|<!--.*?-->", re.S)
@@ -29,32 +30,38 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _NON_LATIN = re.compile(
     r"[\u0400-\u04FF\u0590-\u06FF\u0900-\u0DFF\u0E00-\u0E7F\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]"
 )
-_BUTTON_PAYLOAD = re.compile(r'^/(?P<intent>[a-z_]+)(\{\s*"[a-z_]+"\s*:\s*"[a-z0-9_+]{1,40}"\s*\})?$')
+_BUTTON_PAYLOAD = re.compile(
+    r'^/(?P<intent>[a-z_]+)(\{\s*"[a-z_]+"\s*:\s*"[a-z0-9_+]{1,40}"\s*\})?$'
+)
 
 # Words that mark a message as English; a few domain words are included so a
 # message of mostly medical terms is not taken for another language.
-_ENGLISH = frozenset("""
+_ENGLISH = frozenset(
+    """
 a about after again all am an and any are as at be because been before being but by can
 could did do does doing don't for from get got had has have he her him his how i if in is
 it its just me my no not now of on or our please she should so some than that the their
 them then there they this to too up us was we were what when where which who why will
 with would you your tooth teeth dentist son daughter kid child baby root canal hurt pain
 pulpotomy pulpectomy crown filling yes ok okay hi hello thanks u ur pls thx
-""".split())
-_FOREIGN = frozenset("""
+""".split()
+)
+_FOREIGN = frozenset(
+    """
 de la que el en los las por con una mi es para tiene hijo hija dolor muela diente dientes como
 pero esta qué cuánto cuesta duele tengo hola gracias necesita porque
 le les des est une mon ma pour avec dent mal fils fille je il elle pas bonjour merci combien
 não meu minha dente filho filha com uma está obrigado olá
 der die das und ist mein meine zahn nicht ich hallo danke kind
 tôi con răng bị của không có chào
-""".split())
+""".split()
+)
 
 
 @dataclass(frozen=True)
 class Inspection:
-    text: str                  # what the classifier reads
-    issue: Optional[str]       # None when the message is fine to classify
+    text: str  # what the classifier reads
+    issue: Optional[str]  # None when the message is fine to classify
     markup_removed: bool = False
 
 
@@ -93,7 +100,7 @@ def inspect(text: Optional[str], allowed_intents: Iterable[str] = ()) -> Inspect
         return Inspection("", EMPTY)
     raw = unwrap_payload(raw, allowed_intents)
     if raw.startswith("/"):
-        return Inspection(raw, None)   # one of our own buttons
+        return Inspection(raw, None)  # one of our own buttons
     cleaned = re.sub(r"\s+", " ", strip_markup(raw)).strip()
     markup_removed = cleaned != re.sub(r"\s+", " ", raw).strip()
     if not _LETTER.search(cleaned):

@@ -5,6 +5,7 @@ found by hand-written patterns (``red_flags.yml``) over the message's tokens. Th
 matcher is pure Python: it takes ``(text, lemma)`` pairs from any tokenizer, so it
 is tested without Rasa and runs inside the Rasa NLU pipeline unchanged.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,12 +23,25 @@ SEVERITY_ORDER = {EMERGENCY: 2, URGENT: 1}
 
 # Contractions and run-together negatives parents type, split into what they mean.
 _EXPANSIONS: Dict[str, Tuple[str, ...]] = {
-    "n't": ("not",), "nt": ("not",), "ca": ("can",), "wo": ("will",),
-    "cant": ("can", "not"), "cannot": ("can", "not"), "wont": ("will", "not"),
-    "dont": ("do", "not"), "doesnt": ("does", "not"), "didnt": ("did", "not"),
-    "isnt": ("is", "not"), "arent": ("are", "not"), "couldnt": ("could", "not"),
-    "wouldnt": ("would", "not"), "hasnt": ("has", "not"), "havent": ("have", "not"),
-    "aint": ("is", "not"), "wasnt": ("was", "not"), "wouldn't": ("would", "not"),
+    "n't": ("not",),
+    "nt": ("not",),
+    "ca": ("can",),
+    "wo": ("will",),
+    "cant": ("can", "not"),
+    "cannot": ("can", "not"),
+    "wont": ("will", "not"),
+    "dont": ("do", "not"),
+    "doesnt": ("does", "not"),
+    "didnt": ("did", "not"),
+    "isnt": ("is", "not"),
+    "arent": ("are", "not"),
+    "couldnt": ("could", "not"),
+    "wouldnt": ("would", "not"),
+    "hasnt": ("has", "not"),
+    "havent": ("have", "not"),
+    "aint": ("is", "not"),
+    "wasnt": ("was", "not"),
+    "wouldn't": ("would", "not"),
 }
 _NEGATION_CUES = frozenset({"no", "without", "never", "zero", "nor", "deny", "denies", "none"})
 _NEGATION_WITH_NOT = frozenset({"have", "has", "had", "got", "any", "see", "notice"})
@@ -93,8 +107,9 @@ class RedFlagDetector:
         if not raw:
             raise ValueError(f"red flag rule {rule.get('id')!r}: no patterns")
         patterns = tuple(RedFlagDetector._compile_pattern(p, vocab) for p in raw)
-        return _Rule(rule["id"], rule["severity"], bool(rule.get("negatable")), patterns,
-                     "all" in rule)
+        return _Rule(
+            rule["id"], rule["severity"], bool(rule.get("negatable")), patterns, "all" in rule
+        )
 
     @staticmethod
     def _compile_pattern(pattern: str, vocab: Dict[str, List[str]]) -> Tuple[Element, ...]:
@@ -147,7 +162,7 @@ class RedFlagDetector:
 
     @staticmethod
     def _negated(words: Sequence[Forms], start: int) -> bool:
-        window = words[max(0, start - 3):start]
+        window = words[max(0, start - 3) : start]
         forms = set().union(*window) if window else set()
         if forms & _NEGATION_CUES:
             return True

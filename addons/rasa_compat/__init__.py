@@ -53,6 +53,7 @@ The patches (all written against Rasa 3.6.21):
    it here would make every server change retrain). Test:
    `tests/addons/nlu/test_input_checks.py`.
 """
+
 from __future__ import annotations
 
 from typing import Optional, Tuple

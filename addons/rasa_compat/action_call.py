@@ -15,6 +15,7 @@
 `install()` makes Rasa build this class wherever it builds a `RemoteAction` for a
 custom action (`rasa.core.actions.action.action_for_name_or_text`).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -54,10 +55,16 @@ class ResilientRemoteAction(RemoteAction):
         message on) instead of all of them."""
         state = tracker.current_state(EventVerbosity.NONE)
         state["events"] = [event.as_dict() for event in since_last(tracker.events, UserUttered)]
-        body = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
-                "version": rasa.__version__}
-        if not self._is_selective_domain_enabled() \
-                or domain.does_custom_action_explicitly_need_domain(self.name()):
+        body = {
+            "next_action": self._name,
+            "sender_id": tracker.sender_id,
+            "tracker": state,
+            "version": rasa.__version__,
+        }
+        if (
+            not self._is_selective_domain_enabled()
+            or domain.does_custom_action_explicitly_need_domain(self.name())
+        ):
             body["domain"] = domain.as_dict()
         return body
 
@@ -66,28 +73,37 @@ class ResilientRemoteAction(RemoteAction):
             response_validator().validate(result)
             return True
         except ValidationError as error:
-            error.message += (". Failed to validate Action server response from API, make sure "
-                              "your response from the Action endpoint is valid.")
+            error.message += (
+                ". Failed to validate Action server response from API, make sure "
+                "your response from the Action endpoint is valid."
+            )
             raise
 
     async def run(self, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Event]:
         timeout = current().action_timeout_seconds
         try:
             return await asyncio.wait_for(
-                super().run(output_channel, nlg, tracker, domain), timeout=timeout)
+                super().run(output_channel, nlg, tracker, domain), timeout=timeout
+            )
         except ActionExecutionRejection:
             raise
         except asyncio.CancelledError:
             raise
         except asyncio.TimeoutError:
-            logger.error("custom action '%s': no answer from the action server within %.0f s",
-                         self.name(), timeout)
+            logger.error(
+                "custom action '%s': no answer from the action server within %.0f s",
+                self.name(),
+                timeout,
+            )
         except Exception as error:
             cause = error.__cause__ or error.__context__
-            logger.error("custom action '%s' failed: %s%s", self.name(), error,
-                         f" ({type(cause).__name__})" if cause else "")
+            logger.error(
+                "custom action '%s' failed: %s%s",
+                self.name(),
+                error,
+                f" ({type(cause).__name__})" if cause else "",
+            )
         return unavailable_events(output_channel, tracker)
-
 
 
 _original: Optional[type] = None

@@ -5,6 +5,7 @@ with separate GET and SET calls. `addons.server.stores.EnvLockStore` runs those
 read-change-write steps under the mutex built here from the store's private
 `red` (its Redis client) and `key_prefix`.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -5,6 +5,7 @@
 response with two). Sanic-CORS skips a request whose private per-request flag is
 set; the web channel registers `leave_cors_to_engineio` for its Socket.IO path.
 """
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable

@@ -5,6 +5,7 @@ for the staff commands that read or delete conversations without loading Rasa's
 store; `event_row()` is one row exactly as `SQLTrackerStore.save` writes it, for the
 tracker store's fast path. A test compares both with what Rasa itself writes.
 """
+
 from __future__ import annotations
 
 import json

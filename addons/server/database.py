@@ -6,6 +6,7 @@ Used by the Rasa stores (`addons.server.stores`), the run command's start-up che
 (`addons.server.serve`) and the retention and review commands, which read the same
 `events` table Rasa's `SQLTrackerStore` writes (`addons.rasa_compat.sql_events`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,7 +19,6 @@ from addons.rasa_compat.sql_events import events_table  # noqa: F401  (re-export
 from common.settings import current
 
 logger = logging.getLogger(__name__)
-
 
 
 class StoreUnavailable(RuntimeError):
@@ -49,8 +49,9 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def check_database(url: Optional[str] = None, setting: Optional[str] = None,
-                   wait: Optional[float] = None) -> None:
+def check_database(
+    url: Optional[str] = None, setting: Optional[str] = None, wait: Optional[float] = None
+) -> None:
     """Connects once (retrying for `wait` seconds); raises StoreUnavailable."""
     import sqlalchemy as sa
 
@@ -70,10 +71,12 @@ def check_database(url: Optional[str] = None, setting: Optional[str] = None,
             except OSError as error:
                 raise StoreUnavailable(
                     f"cannot create the folder of the SQLite tracker store ({setting}): "
-                    f"{folder}: {error.strerror}")
+                    f"{folder}: {error.strerror}"
+                )
         connect_args = {}
     else:
         connect_args = {"connect_timeout": 5} if parsed.drivername.startswith("postgresql") else {}
+
     def ping() -> None:
         engine = sa.create_engine(url, connect_args=connect_args, poolclass=sa.pool.NullPool)
         try:
@@ -113,8 +116,11 @@ def check_redis(url: Optional[str] = None, wait: Optional[float] = None) -> None
         finally:
             client.close()
 
-    _retry(ping, _wait_seconds() if wait is None else wait,
-           f"cannot reach Redis set by REDIS_URL ({redis_safe(url)})")
+    _retry(
+        ping,
+        _wait_seconds() if wait is None else wait,
+        f"cannot reach Redis set by REDIS_URL ({redis_safe(url)})",
+    )
 
 
 def redis_safe(url: str) -> str:
@@ -127,7 +133,9 @@ def redis_safe(url: str) -> str:
 def redis_kwargs(url: str) -> dict:
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss"):
-        raise StoreUnavailable(f"REDIS_URL must start with redis:// or rediss://, not {parts.scheme}://")
+        raise StoreUnavailable(
+            f"REDIS_URL must start with redis:// or rediss://, not {parts.scheme}://"
+        )
     db = (parts.path or "/0").lstrip("/") or "0"
     return {
         "host": parts.hostname or "localhost",

@@ -1,5 +1,6 @@
 """Small helpers on a conversation's events, shared by the tracker store and the
 action call (`addons/server/stores.py`, `addons/server/resilience.py`)."""
+
 from __future__ import annotations
 
 from typing import Any, Iterable, List, Reversible, Type

@@ -8,6 +8,7 @@ still gets its safety answer (911 / call the practice now), anything else the
 turn is recorded normally, so the conversation carries on once the action
 server is back.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,7 +35,9 @@ def _red_flag_severity(tracker: Any) -> Optional[str]:
     latest = getattr(tracker, "latest_message", None)
     parse = getattr(latest, "parse_data", None) or {}
     intent = (parse.get("intent") or {}).get("name")
-    severities = [e.get("value") for e in parse.get("entities") or [] if e.get("entity") == RED_FLAG]
+    severities = [
+        e.get("value") for e in parse.get("entities") or [] if e.get("entity") == RED_FLAG
+    ]
     if intent != RED_FLAG_INTENT and not severities:
         return None
     return severities[0] if severities else URGENT
@@ -59,8 +62,8 @@ def unavailable_events(output_channel: Any = None, tracker: Any = None) -> List[
             text = replies.text(replies.ACTION_UNAVAILABLE, sms=sms)
     except Exception:  # the content cannot load either: still say something useful
         logger.exception("could not load the reply for an unavailable action server")
-        text = ("Sorry, I can't look that up right now. Please call the office. "
-                "If your child has trouble breathing or swallowing, call 911.")
+        text = (
+            "Sorry, I can't look that up right now. Please call the office. "
+            "If your child has trouble breathing or swallowing, call 911."
+        )
     return [create_bot_utterance({"text": text})]
-
-

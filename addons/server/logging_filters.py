@@ -21,19 +21,17 @@ process unless `LOG_MASK_SALT` is set (set it to the same value on every server
 to follow a conversation across servers). Digits are never kept: a phone number
 becomes `+***-**23`-style text with only its last two digits.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import logging
-import os
 import re
-import secrets
 from typing import Any, Callable, Optional
 
-from common.phones import mask_phone, mask_phones_in
+from common.phones import mask_phones_in
 from common.settings import current
-
 
 _KEYS = (
     r"sender[ _-]?id|sender|conversation[ _-]?id|conversation(?:\s+ID)?|recipient[ _-]?id"
@@ -41,7 +39,9 @@ _KEYS = (
 )
 # key, separator, optional quote, value up to the closing quote or a delimiter
 _KEYED = re.compile(
-    r"(?P<key>\b(?:" + _KEYS + r"))(?P<sep>\"?\s*[:=]?\s*)(?P<q>['\"])?(?P<value>(?(q)[^'\"]{1,256}|[^\s'\",;)}\]]{1,256}))",
+    r"(?P<key>\b(?:"
+    + _KEYS
+    + r"))(?P<sep>\"?\s*[:=]?\s*)(?P<q>['\"])?(?P<value>(?(q)[^'\"]{1,256}|[^\s'\",;)}\]]{1,256}))",
     re.IGNORECASE,
 )
 _FROM_TO = re.compile(r"(?P<key>\b(?:From|To|from|to))(?P<sep>=)(?P<value>[^\s&,;]+)")
@@ -51,21 +51,30 @@ _SECRET = re.compile(r"(?i)(token=|password=|Bearer\s+)([^\s&\"']+)")
 
 def pseudonym(value: str) -> str:
     """A stable, non-reversible stand-in for an id (same input -> same output)."""
-    digest = hmac.new(current().mask_salt, value.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        current().mask_salt, value.encode("utf-8", "replace"), hashlib.sha256
+    ).hexdigest()
     return f"id#{digest[:8]}"
 
 
 def _mask_keyed(match: "re.Match[str]") -> str:
     value = match.group("value")
-    if value.startswith("id#") or value.startswith("+***") or value.lower() in {"none", "null", "''"}:
+    if (
+        value.startswith("id#")
+        or value.startswith("+***")
+        or value.lower() in {"none", "null", "''"}
+    ):
         return match.group(0)
     quote = match.group("q") or ""
     tail = ""
     if not quote and value.endswith("."):
         value, tail = value[:-1], "."
     # unquoted values only after `=`/`:` or in "conversation ID x" (so prose is left alone)
-    if not quote and not re.search(r"[:=]", match.group("sep")) \
-            and not re.fullmatch(r"(?i)conversation\s+id", match.group("key")):
+    if (
+        not quote
+        and not re.search(r"[:=]", match.group("sep"))
+        and not re.fullmatch(r"(?i)conversation\s+id", match.group("key"))
+    ):
         return match.group(0)
     return f"{match.group('key')}{match.group('sep')}{quote}{pseudonym(value)}{tail}"
 
@@ -76,7 +85,9 @@ def mask(text: str) -> str:
         return text
     text = _SECRET.sub(lambda m: m.group(1) + "***", text)
     text = _CONVERSATION_URL.sub(lambda m: m.group(1) + pseudonym(m.group(2)), text)
-    text = _FROM_TO.sub(lambda m: m.group("key") + m.group("sep") + pseudonym(m.group("value")), text)
+    text = _FROM_TO.sub(
+        lambda m: m.group("key") + m.group("sep") + pseudonym(m.group("value")), text
+    )
     text = _KEYED.sub(_mask_keyed, text)
     text = mask_phones_in(text)
     return text

@@ -17,6 +17,7 @@
 * If Redis cannot be reached the message is allowed (a parent is never refused
   because of our own fault) and a warning is logged.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -60,8 +61,8 @@ return {0, retry, 0}
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    notify: bool = False          # first refusal in this window: tell the sender once
-    retry_after: float = 0.0      # seconds until the next message would be allowed
+    notify: bool = False  # first refusal in this window: tell the sender once
+    retry_after: float = 0.0  # seconds until the next message would be allowed
 
 
 def _key(channel: str, sender: str) -> str:
@@ -72,8 +73,13 @@ def _key(channel: str, sender: str) -> str:
 class RateLimiter:
     """Sliding-window limit per (channel, sender), in memory or in Redis."""
 
-    def __init__(self, limit: int = DEFAULT_LIMIT, window: float = DEFAULT_WINDOW_SECONDS,
-                 redis_url: Optional[str] = None, max_senders: int = 100_000) -> None:
+    def __init__(
+        self,
+        limit: int = DEFAULT_LIMIT,
+        window: float = DEFAULT_WINDOW_SECONDS,
+        redis_url: Optional[str] = None,
+        max_senders: int = 100_000,
+    ) -> None:
         self.limit = int(limit)
         self.window = float(window)
         self.redis_url = redis_url
@@ -105,8 +111,10 @@ class RateLimiter:
                 now = time.monotonic()
                 if now - self._warned_at > 30:
                     self._warned_at = now
-                    logger.warning("rate limit: Redis unavailable (%s); allowing messages",
-                                   type(error).__name__)
+                    logger.warning(
+                        "rate limit: Redis unavailable (%s); allowing messages",
+                        type(error).__name__,
+                    )
                 return Decision(True)
         return self._check_memory(key, time.monotonic())
 
@@ -134,7 +142,7 @@ class RateLimiter:
         for key in stale:
             self._hits.pop(key, None)
             self._told.pop(key, None)
-        if len(self._hits) >= self._max_senders:   # still full: drop the oldest half
+        if len(self._hits) >= self._max_senders:  # still full: drop the oldest half
             for key in list(self._hits)[: self._max_senders // 2]:
                 self._hits.pop(key, None)
                 self._told.pop(key, None)
@@ -145,11 +153,13 @@ class RateLimiter:
             import redis.asyncio as aioredis
 
             self._redis = aioredis.Redis.from_url(
-                self.redis_url, socket_timeout=2, socket_connect_timeout=2)
+                self.redis_url, socket_timeout=2, socket_connect_timeout=2
+            )
             self._script = self._redis.register_script(_LUA)
         allowed, retry_ms, first = await asyncio.wait_for(
             self._script(keys=[key], args=[int(self.window * 1000), self.limit, uuid.uuid4().hex]),
-            timeout=3)
+            timeout=3,
+        )
         return Decision(bool(allowed), notify=bool(first), retry_after=int(retry_ms) / 1000.0)
 
     async def close(self) -> None:

@@ -7,12 +7,13 @@ settings (`practice.yml` or `PRACTICE_FILE`) by the same knowledge module, so
 staff edit them in one place. The knowledge module is pure Python: loading it in
 the Rasa server does not need the action server.
 """
+
 from __future__ import annotations
 
 import functools
+from typing import Any, Dict
 
 from knowledge import Knowledge, load_knowledge
-from typing import Any, Dict
 
 RATE_LIMITED = "rate_limited"
 ACTION_UNAVAILABLE = "action_unavailable"

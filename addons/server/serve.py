@@ -27,6 +27,7 @@ it before it starts anything. `shell` starts `rasa shell` behind the same checks
 and patches instead of `rasa run`. Exit codes: 2 a setting is wrong, 3 a store
 cannot be reached.
 """
+
 from __future__ import annotations
 
 import atexit

@@ -27,6 +27,7 @@ A SQLite file is opened in WAL mode with `synchronous=NORMAL` (a commit no longe
 waits for the disk twice; a power cut can lose the last turn, never corrupt the
 file), and its connections are pooled instead of opened for every query.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,6 +41,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from addons.rasa_compat.redis_lock import lock_mutex
+from addons.rasa_compat.sql_events import event_row
 from addons.server.database import (  # noqa: F401  (re-exported)
     StoreUnavailable,
     check_database,
@@ -49,15 +52,13 @@ from addons.server.database import (  # noqa: F401  (re-exported)
     redis_safe,
     safe_url,
 )
-from addons.rasa_compat.redis_lock import lock_mutex
-from addons.rasa_compat.sql_events import event_row
 from addons.server.events import since_last
 from common.settings import current
 
 logger = logging.getLogger(__name__)
 
 
-Stamp = Tuple[int, Optional[int]]   # (number of events, highest event id) of one sender
+Stamp = Tuple[int, Optional[int]]  # (number of events, highest event id) of one sender
 
 
 def cache_size() -> int:
@@ -67,7 +68,7 @@ def cache_size() -> int:
 @dataclass
 class _Cached:
     stamp: Stamp
-    events: List[Event]     # the latest session's events, as Rasa's retrieve returns them
+    events: List[Event]  # the latest session's events, as Rasa's retrieve returns them
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -82,8 +83,13 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
     """Rasa's SQLTrackerStore on `DATABASE_URL`, or on a SQLite file without it,
     with the recent conversations' events kept in memory (checked on every use)."""
 
-    def __init__(self, domain: Any = None, host: Optional[Text] = None,
-                 event_broker: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        domain: Any = None,
+        host: Optional[Text] = None,
+        event_broker: Any = None,
+        **kwargs: Any,
+    ) -> None:
         url, setting = current().tracker_url
         try:
             check_database(url, setting)
@@ -101,17 +107,23 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
 
     def _pool_sqlite(self, url: str) -> None:
         self.engine.dispose()
-        self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=2,
-                                       max_overflow=8,
-                                       connect_args={"check_same_thread": False})
+        self.engine = sa.create_engine(
+            url,
+            poolclass=sa.pool.QueuePool,
+            pool_size=2,
+            max_overflow=8,
+            connect_args={"check_same_thread": False},
+        )
         sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     # -- the one question asked per read and per write ---------------------------------
     def _stamp(self, session: Any, sender_id: Text) -> Stamp:
-        count, last_id = session.query(
-            sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id)
-        ).filter(self.SQLEvent.sender_id == sender_id).one()
+        count, last_id = (
+            session.query(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id))
+            .filter(self.SQLEvent.sender_id == sender_id)
+            .one()
+        )
         return int(count or 0), last_id
 
     def _remember(self, sender_id: Text, stamp: Stamp, events: List[Event]) -> None:
@@ -158,22 +170,25 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
         cached = self._cache.pop(sender_id, None)
         events = list(tracker.events)
         known = len(cached.events) if cached else 0
-        fast = cached is not None and len(events) >= known \
+        fast = (
+            cached is not None
+            and len(events) >= known
             and (known == 0 or events[known - 1] is cached.events[-1])
+        )
         if fast:
             with self.session_scope() as session:
                 if self._stamp(session, sender_id) == cached.stamp:
                     await self.stream_events(tracker)
                     rows = [self._row(sender_id, event) for event in events[known:]]
                     session.add_all(rows)
-                    session.flush()                      # assigns the ids
+                    session.flush()  # assigns the ids
                     count, last_id = cached.stamp
                     if rows:
                         count, last_id = count + len(rows), max(row.id for row in rows)
                     session.commit()
                     self._remember(sender_id, (count, last_id), since_last(events, SessionStarted))
                     return
-        await super().save(tracker)          # Rasa's own way; the next read refreshes memory
+        await super().save(tracker)  # Rasa's own way; the next read refreshes memory
 
     def _row(self, sender_id: Text, event: Event) -> Any:
         return event_row(self.SQLEvent, sender_id, event)
@@ -233,5 +248,5 @@ class EnvLockStore(LockStore):  # type: ignore[misc, valid-type]
             super().update_lock(conversation_id)
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
-        with self._mutex(conversation_id):   # finish the ticket, delete if nobody waits
+        with self._mutex(conversation_id):  # finish the ticket, delete if nobody waits
             super().cleanup(conversation_id, ticket_number)

@@ -14,6 +14,7 @@ role). The server never texts a number that opted out (STOP); when this machine
 holds the SMS state file, the script also says so and sends nothing.
 Exit codes: 0 sent, 1 refused or failed, 2 bad arguments, 3 opted out.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,8 @@ def _phone(value: str) -> str:
     phone = re.sub(r"[\s().-]", "", value or "")
     if not is_e164(phone):
         raise argparse.ArgumentTypeError(
-            f"{value!r} is not a phone number in E.164 form, like +15551234567")
+            f"{value!r} is not a phone number in E.164 form, like +15551234567"
+        )
     return phone
 
 
@@ -48,19 +50,31 @@ def _headers_and_query(settings: Settings) -> Tuple[Dict[str, str], Dict[str, st
     if secret:
         import jwt  # PyJWT, installed with Rasa
 
-        claims = {"user": {"username": "staff-followup", "role": "admin"},
-                  "exp": int(time.time()) + 300}
+        claims = {
+            "user": {"username": "staff-followup", "role": "admin"},
+            "exp": int(time.time()) + 300,
+        }
         token = jwt.encode(claims, secret, algorithm=settings.rasa_jwt_method)
         return {"Authorization": "Bearer " + token}, {}
-    raise SystemExit("Set RASA_AUTH_TOKEN (or RASA_JWT_SECRET) to the value the Rasa server "
-                     "was started with: the check-in goes through its authenticated HTTP API.")
+    raise SystemExit(
+        "Set RASA_AUTH_TOKEN (or RASA_JWT_SECRET) to the value the Rasa server "
+        "was started with: the check-in goes through its authenticated HTTP API."
+    )
 
 
-def _request(url: str, data: Optional[Dict[str, Any]] = None,
-             headers: Optional[Dict[str, str]] = None, timeout: float = 60) -> Any:
+def _request(
+    url: str,
+    data: Optional[Dict[str, Any]] = None,
+    headers: Optional[Dict[str, str]] = None,
+    timeout: float = 60,
+) -> Any:
     body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, method="POST" if body else "GET",
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST" if body else "GET",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read() or b"{}")
 
@@ -87,8 +101,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     masked = mask_phone(args.phone)
 
     if _opted_out_here(args.phone):
-        print(f"{masked} opted out of texts (STOP): no check-in sent. "
-              "They can text START to get texts again.")
+        print(
+            f"{masked} opted out of texts (STOP): no check-in sent. "
+            "They can text START to get texts again."
+        )
         return 3
     headers, query = _headers_and_query(settings)
     try:
@@ -100,32 +116,48 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"Cannot reach the Rasa server at {base}: {error}", file=sys.stderr)
         return 1
     if not channel.get("configured"):
-        print("The SMS channel is off on the server: start it with TWILIO_ACCOUNT_SID, "
-              "TWILIO_AUTH_TOKEN and TWILIO_NUMBER set. Nothing sent.", file=sys.stderr)
+        print(
+            "The SMS channel is off on the server: start it with TWILIO_ACCOUNT_SID, "
+            "TWILIO_AUTH_TOKEN and TWILIO_NUMBER set. Nothing sent.",
+            file=sys.stderr,
+        )
         return 1
 
     query["output_channel"] = CHANNEL_SMS
     # "+" stays as is: Rasa does not decode the conversation id in the path.
-    url = (f"{base}/conversations/{urllib.parse.quote(args.phone, safe='+')}/trigger_intent?"
-           + urllib.parse.urlencode(query))
+    url = (
+        f"{base}/conversations/{urllib.parse.quote(args.phone, safe='+')}/trigger_intent?"
+        + urllib.parse.urlencode(query)
+    )
     try:
-        result = _request(url, {"name": FOLLOWUP_INTENT, "entities": {PROCEDURE: args.procedure}},
-                          headers=headers)
+        result = _request(
+            url, {"name": FOLLOWUP_INTENT, "entities": {PROCEDURE: args.procedure}}, headers=headers
+        )
     except urllib.error.HTTPError as error:
-        reason = {401: "not authenticated: check RASA_AUTH_TOKEN / RASA_JWT_SECRET",
-                  403: "not allowed", 404: "no HTTP API (start the server with a token)"}
-        print(f"The server refused the check-in (HTTP {error.code}: "
-              f"{reason.get(error.code, error.reason)}).", file=sys.stderr)
+        reason = {
+            401: "not authenticated: check RASA_AUTH_TOKEN / RASA_JWT_SECRET",
+            403: "not allowed",
+            404: "no HTTP API (start the server with a token)",
+        }
+        print(
+            f"The server refused the check-in (HTTP {error.code}: "
+            f"{reason.get(error.code, error.reason)}).",
+            file=sys.stderr,
+        )
         return 1
     except OSError as error:
         print(f"Cannot reach the Rasa server at {base}: {error}", file=sys.stderr)
         return 1
-    if "messages" in result:   # Rasa collected the messages instead of texting them
-        print("The server did not route the check-in to the SMS channel. Nothing sent.",
-              file=sys.stderr)
+    if "messages" in result:  # Rasa collected the messages instead of texting them
+        print(
+            "The server did not route the check-in to the SMS channel. Nothing sent.",
+            file=sys.stderr,
+        )
         return 1
-    print(f"Check-in about the {args.procedure} sent to {masked} "
-          "(the server sends nothing to a number that opted out).")
+    print(
+        f"Check-in about the {args.procedure} sent to {masked} "
+        "(the server sends nothing to a number that opted out)."
+    )
     return 0
 
 

@@ -19,6 +19,7 @@ On SQLite the file is vacuumed afterwards so the deleted text does not linger
 in free pages. Nothing else keeps conversation text: the rate limit keeps
 hashes for a minute and the logs mask sender ids and phone numbers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,17 +43,23 @@ class RetentionResult:
     def summary(self, dry_run: bool = False) -> str:
         day = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.cutoff))
         verb = "Would delete" if dry_run else "Deleted"
-        return (f"{verb} {self.conversations_deleted} conversation(s) with no activity since {day} "
-                f"and {self.sessions_trimmed} older session(s) of {self.conversations_trimmed} "
-                f"ongoing conversation(s): {self.events_deleted} event(s).")
+        return (
+            f"{verb} {self.conversations_deleted} conversation(s) with no activity since {day} "
+            f"and {self.sessions_trimmed} older session(s) of {self.conversations_trimmed} "
+            f"ongoing conversation(s): {self.events_deleted} event(s)."
+        )
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> List[Sequence[str]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def apply_retention(days: float = DEFAULT_DAYS, url: Optional[str] = None,
-                    now: Optional[float] = None, dry_run: bool = False) -> RetentionResult:
+def apply_retention(
+    days: float = DEFAULT_DAYS,
+    url: Optional[str] = None,
+    now: Optional[float] = None,
+    dry_run: bool = False,
+) -> RetentionResult:
     """Deletes what is older than `days`; returns what was (or would be) deleted."""
     import sqlalchemy as sa
 
@@ -68,20 +75,26 @@ def apply_retention(days: float = DEFAULT_DAYS, url: Optional[str] = None,
         if not sa.inspect(engine).has_table("events", schema=events.schema):
             return result
         with engine.begin() as connection:
-            per_sender = (sa.select(events.c.sender_id, sa.func.min(events.c.timestamp).label("first"),
-                                    sa.func.max(events.c.timestamp).label("last"))
-                          .group_by(events.c.sender_id))
+            per_sender = sa.select(
+                events.c.sender_id,
+                sa.func.min(events.c.timestamp).label("first"),
+                sa.func.max(events.c.timestamp).label("last"),
+            ).group_by(events.c.sender_id)
             # Only rows that exist now: a message arriving meanwhile is not touched.
             max_id = connection.execute(sa.select(sa.func.max(events.c.id))).scalar() or 0
             rows = connection.execute(per_sender.where(events.c.id <= max_id)).all()
             old = [r.sender_id for r in rows if r.last is not None and r.last < cutoff]
-            mixed = [r.sender_id for r in rows
-                     if r.first is not None and r.first < cutoff <= (r.last or 0)]
+            mixed = [
+                r.sender_id
+                for r in rows
+                if r.first is not None and r.first < cutoff <= (r.last or 0)
+            ]
 
             for chunk in _chunks(old):
                 where = sa.and_(events.c.sender_id.in_(chunk), events.c.id <= max_id)
                 count = connection.execute(
-                    sa.select(sa.func.count()).select_from(events).where(where)).scalar_one()
+                    sa.select(sa.func.count()).select_from(events).where(where)
+                ).scalar_one()
                 result.events_deleted += count
                 if not dry_run:
                     connection.execute(events.delete().where(where))
@@ -90,19 +103,28 @@ def apply_retention(days: float = DEFAULT_DAYS, url: Optional[str] = None,
             for sender in mixed:
                 first_recent = connection.execute(
                     sa.select(sa.func.min(events.c.id)).where(
-                        events.c.sender_id == sender, events.c.timestamp >= cutoff)).scalar()
+                        events.c.sender_id == sender, events.c.timestamp >= cutoff
+                    )
+                ).scalar()
                 boundary = connection.execute(
                     sa.select(sa.func.max(events.c.id)).where(
-                        events.c.sender_id == sender, events.c.id <= first_recent,
+                        events.c.sender_id == sender,
+                        events.c.id <= first_recent,
                         events.c.type_name == "action",
-                        events.c.action_name == SESSION_START)).scalar()
-                if boundary is None:      # one long session reaching into the window: keep it
+                        events.c.action_name == SESSION_START,
+                    )
+                ).scalar()
+                if boundary is None:  # one long session reaching into the window: keep it
                     continue
                 older = sa.and_(events.c.sender_id == sender, events.c.id < boundary)
                 count, sessions = connection.execute(
-                    sa.select(sa.func.count(),
-                              sa.func.count(sa.case((events.c.action_name == SESSION_START, 1))))
-                    .select_from(events).where(older)).one()
+                    sa.select(
+                        sa.func.count(),
+                        sa.func.count(sa.case((events.c.action_name == SESSION_START, 1))),
+                    )
+                    .select_from(events)
+                    .where(older)
+                ).one()
                 if count:
                     result.conversations_trimmed += 1
                     result.sessions_trimmed += max(1, sessions)
@@ -121,9 +143,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m addons.staff.retention",
         description="Delete conversations older than N days from the tracker store "
-                    "(DATABASE_URL, or the SQLite file TRACKER_SQLITE_PATH / var/tracker.db).")
-    parser.add_argument("--days", type=float, default=DEFAULT_DAYS,
-                        help=f"keep the last N days (default {DEFAULT_DAYS})")
+        "(DATABASE_URL, or the SQLite file TRACKER_SQLITE_PATH / var/tracker.db).",
+    )
+    parser.add_argument(
+        "--days",
+        type=float,
+        default=DEFAULT_DAYS,
+        help=f"keep the last N days (default {DEFAULT_DAYS})",
+    )
     parser.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
     args = parser.parse_args(argv)
     from addons.server.database import StoreUnavailable

@@ -1,7 +1,6 @@
 """The custom actions send the knowledge module's answers, in context."""
-import asyncio
 
-from rasa_sdk.events import SlotSet
+import asyncio
 
 from actions.actions import ActionAnswer, ActionFollowupCheckin, ActionRedFlag
 
@@ -14,40 +13,64 @@ def slot_events(events):
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def test_answers_a_question_with_source_and_follow_up_buttons(dispatcher, make_tracker, domain, knowledge):
+def test_answers_a_question_with_source_and_follow_up_buttons(
+    dispatcher, make_tracker, domain, knowledge
+):
     events = run(ActionAnswer(), dispatcher, make_tracker("ask_why_not_extract"), domain)
     [message] = dispatcher.messages
     assert "space" in message["text"].lower()
     assert "Source" in message["text"]
     assert [b["payload"] for b in message["buttons"]] == [
-        f'/ask_topic{{"topic":"{t}"}}' for t in knowledge.entries["why_not_extract"].related]
+        f'/ask_topic{{"topic":"{t}"}}' for t in knowledge.entries["why_not_extract"].related
+    ]
     assert slot_events(events) == {"last_topic": "why_not_extract"}
 
 
 def test_definition_follows_the_procedure_in_context(dispatcher, make_tracker, domain):
-    run(ActionAnswer(), dispatcher, make_tracker("ask_definition", slots={"procedure": "pulpectomy"}), domain)
-    assert "all" in dispatcher.messages[0]["text"].lower()   # all of the pulp, roots included
+    run(
+        ActionAnswer(),
+        dispatcher,
+        make_tracker("ask_definition", slots={"procedure": "pulpectomy"}),
+        domain,
+    )
+    assert "all" in dispatcher.messages[0]["text"].lower()  # all of the pulp, roots included
     assert "pulpectomy" in dispatcher.messages[0]["text"].lower()
 
 
-def test_what_does_that_mean_without_context_asks_which_treatment(dispatcher, make_tracker, domain, knowledge):
+def test_what_does_that_mean_without_context_asks_which_treatment(
+    dispatcher, make_tracker, domain, knowledge
+):
     run(ActionAnswer(), dispatcher, make_tracker("ask_definition"), domain)
     assert dispatcher.messages[0]["text"] == knowledge.reply("ask_which_procedure").text
 
 
 def test_the_other_one_switches_procedure(dispatcher, make_tracker, domain):
-    events = run(ActionAnswer(), dispatcher,
-                 make_tracker("ask_other_procedure", slots={"procedure": "pulpotomy"}), domain)
+    events = run(
+        ActionAnswer(),
+        dispatcher,
+        make_tracker("ask_other_procedure", slots={"procedure": "pulpotomy"}),
+        domain,
+    )
     assert "pulpectomy" in dispatcher.messages[0]["text"].lower()
     assert slot_events(events)["procedure"] == "pulpectomy"
 
 
 def test_pain_and_recovery_answer_for_the_procedure(dispatcher, make_tracker, domain):
-    run(ActionAnswer(), dispatcher, make_tracker("ask_pain", slots={"procedure": "pulpotomy"}), domain)
-    run(ActionAnswer(), dispatcher, make_tracker("ask_recovery", slots={"procedure": "pulpectomy"}), domain)
+    run(
+        ActionAnswer(),
+        dispatcher,
+        make_tracker("ask_pain", slots={"procedure": "pulpotomy"}),
+        domain,
+    )
+    run(
+        ActionAnswer(),
+        dispatcher,
+        make_tracker("ask_recovery", slots={"procedure": "pulpectomy"}),
+        domain,
+    )
     pain, recovery = (m["text"].lower() for m in dispatcher.messages)
     assert "pulpotomy" in pain
-    assert "x-ray" in recovery   # pulpectomy recovery mentions follow-up X-rays
+    assert "x-ray" in recovery  # pulpectomy recovery mentions follow-up X-rays
 
 
 def test_button_payload_topic_is_answered(dispatcher, make_tracker, domain, knowledge):
@@ -100,7 +123,9 @@ def test_contact_uses_the_practice_settings(dispatcher, make_tracker, domain, kn
 
 
 def test_red_flag_emergency_sends_to_911(dispatcher, make_tracker, domain):
-    tracker = make_tracker("report_red_flag", entities=[{"entity": "red_flag", "value": "emergency"}])
+    tracker = make_tracker(
+        "report_red_flag", entities=[{"entity": "red_flag", "value": "emergency"}]
+    )
     run(ActionRedFlag(), dispatcher, tracker, domain)
     assert "911" in dispatcher.messages[0]["text"]
     assert "emergency room" in dispatcher.messages[0]["text"]
@@ -114,7 +139,9 @@ def test_red_flag_urgent_sends_to_the_phone_now(dispatcher, make_tracker, domain
     assert "now" in text
 
 
-def test_red_flag_without_severity_is_treated_as_urgent(dispatcher, make_tracker, domain, knowledge):
+def test_red_flag_without_severity_is_treated_as_urgent(
+    dispatcher, make_tracker, domain, knowledge
+):
     run(ActionRedFlag(), dispatcher, make_tracker("report_red_flag"), domain)
     assert dispatcher.messages[0]["text"] == knowledge.reply("red_flag_urgent").text
 

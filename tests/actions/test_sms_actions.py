@@ -1,5 +1,6 @@
 """By SMS (input channel `twilio`) the actions send the short answer, MORE the long
 one, and staff's check-in names the practice and the procedure."""
+
 import asyncio
 
 from rasa_sdk import Tracker
@@ -15,25 +16,38 @@ def slot_events(events):
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def sms_tracker(intent, entities=None, slots=None, channel="twilio", metadata=None,
-                ranking=None, text=""):
-    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0},
-              "entities": entities or [], "metadata": metadata or {},
-              "intent_ranking": ranking or [{"name": intent, "confidence": 1.0}]}
+def sms_tracker(
+    intent, entities=None, slots=None, channel="twilio", metadata=None, ranking=None, text=""
+):
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": entities or [],
+        "metadata": metadata or {},
+        "intent_ranking": ranking or [{"name": intent, "confidence": 1.0}],
+    }
     return Tracker(
-        sender_id="+15551234567", slots=dict(slots or {}), latest_message=latest,
+        sender_id="+15551234567",
+        slots=dict(slots or {}),
+        latest_message=latest,
         events=[{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}],
-        paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen")
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
 
 
-def test_by_sms_a_question_gets_the_short_answer_with_numbered_choices(dispatcher, domain, knowledge):
+def test_by_sms_a_question_gets_the_short_answer_with_numbered_choices(
+    dispatcher, domain, knowledge
+):
     events = run(ActionAnswer(), dispatcher, sms_tracker("ask_why_not_extract"), domain)
     [message] = dispatcher.messages
     reply = knowledge.reply("why_not_extract")
     assert message["text"] == reply.sms
     assert "Source" not in message["text"]
     assert [b["payload"] for b in message["buttons"]] == [p for _, p in reply.buttons]
-    assert message["custom"] == {"sms": {"more": True}}     # the connector offers MORE
+    assert message["custom"] == {"sms": {"more": True}}  # the connector offers MORE
     assert slot_events(events) == {"last_topic": "why_not_extract"}
 
 
@@ -57,17 +71,25 @@ def test_more_by_sms_without_a_topic_offers_topics(dispatcher, domain, knowledge
 
 
 def test_a_red_flag_by_sms_is_the_short_call_now_text(dispatcher, domain, knowledge):
-    tracker = sms_tracker("report_red_flag", entities=[{"entity": "red_flag", "value": "emergency"}])
+    tracker = sms_tracker(
+        "report_red_flag", entities=[{"entity": "red_flag", "value": "emergency"}]
+    )
     run(ActionRedFlag(), dispatcher, tracker, domain)
     [message] = dispatcher.messages
     assert message["text"] == knowledge.reply("red_flag_emergency").sms and "911" in message["text"]
-    assert not message["custom"]                             # no "Reply MORE" under a red flag
+    assert not message["custom"]  # no "Reply MORE" under a red flag
 
 
-def test_check_in_names_the_practice_and_procedure_and_offers_three_choices(dispatcher, domain, knowledge):
-    tracker = sms_tracker("EXTERNAL_followup", channel=None, metadata={"is_external": True},
-                          entities=[{"entity": "procedure", "value": "pulpotomy"}],
-                          text="EXTERNAL: EXTERNAL_followup")
+def test_check_in_names_the_practice_and_procedure_and_offers_three_choices(
+    dispatcher, domain, knowledge
+):
+    tracker = sms_tracker(
+        "EXTERNAL_followup",
+        channel=None,
+        metadata={"is_external": True},
+        entities=[{"entity": "procedure", "value": "pulpotomy"}],
+        text="EXTERNAL: EXTERNAL_followup",
+    )
     events = run(ActionFollowupCheckin(), dispatcher, tracker, domain)
     [message] = dispatcher.messages
     text = message["text"]
@@ -77,22 +99,32 @@ def test_check_in_names_the_practice_and_procedure_and_offers_three_choices(disp
     assert len(text) <= 300
     assert message["custom"] == {"sms": {"choices_in_text": True}}
     assert [b["payload"] for b in message["buttons"]] == [
-        '/ask_topic{"topic":"followup_well"}', '/ask_topic{"topic":"followup_sore"}',
-        '/ask_topic{"topic":"red_flag_urgent"}']
+        '/ask_topic{"topic":"followup_well"}',
+        '/ask_topic{"topic":"followup_sore"}',
+        '/ask_topic{"topic":"red_flag_urgent"}',
+    ]
     assert slot_events(events) == {"last_topic": "followup_checkin"}
 
 
 def test_check_in_for_a_pulpectomy(dispatcher, domain):
-    tracker = sms_tracker("EXTERNAL_followup", metadata={"is_external": True},
-                          slots={"procedure": "pulpectomy"})
+    tracker = sms_tracker(
+        "EXTERNAL_followup", metadata={"is_external": True}, slots={"procedure": "pulpectomy"}
+    )
     run(ActionFollowupCheckin(), dispatcher, tracker, domain)
     assert "a pulpectomy" in dispatcher.messages[0]["text"]
 
 
-def test_a_parents_words_classified_as_the_check_in_are_answered_instead(dispatcher, domain, knowledge):
-    tracker = sms_tracker("EXTERNAL_followup", text="when is the follow up",
-                          ranking=[{"name": "EXTERNAL_followup", "confidence": 0.5},
-                                   {"name": "ask_recovery", "confidence": 0.3}])
+def test_a_parents_words_classified_as_the_check_in_are_answered_instead(
+    dispatcher, domain, knowledge
+):
+    tracker = sms_tracker(
+        "EXTERNAL_followup",
+        text="when is the follow up",
+        ranking=[
+            {"name": "EXTERNAL_followup", "confidence": 0.5},
+            {"name": "ask_recovery", "confidence": 0.3},
+        ],
+    )
     run(ActionFollowupCheckin(), dispatcher, tracker, domain)
     assert dispatcher.messages[0]["text"] == knowledge.reply("recovery").sms
 
@@ -106,7 +138,7 @@ def test_the_three_check_in_answers_fit_one_sms_and_say_when_to_call(knowledge):
     assert "now" in urgent.sms and "911" in urgent.sms and phone in urgent.sms
     for reply in (well, sore, urgent):
         assert len(reply.sms) <= 300
-    assert well.source_line and sore.source_line         # clinical advice is cited
+    assert well.source_line and sore.source_line  # clinical advice is cited
 
 
 def test_sms_texts_hold_only_practice_and_procedure_details(knowledge):

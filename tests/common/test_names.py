@@ -1,4 +1,5 @@
 """The names code uses are the names the domain, the pipeline and Rasa declare."""
+
 import yaml
 
 from common import names
@@ -11,9 +12,13 @@ def domain():
 
 def test_intents_entities_slots_and_actions_are_in_the_domain():
     d = domain()
-    intents = set(d["intents"]) | {names.FALLBACK_INTENT}        # nlu_fallback is Rasa's own
-    assert {names.RED_FLAG_INTENT, names.OUT_OF_SCOPE_INTENT, names.BUTTON_INTENT,
-            names.FOLLOWUP_INTENT} <= intents
+    intents = set(d["intents"]) | {names.FALLBACK_INTENT}  # nlu_fallback is Rasa's own
+    assert {
+        names.RED_FLAG_INTENT,
+        names.OUT_OF_SCOPE_INTENT,
+        names.BUTTON_INTENT,
+        names.FOLLOWUP_INTENT,
+    } <= intents
     assert {names.PROCEDURE, names.TOPIC, names.INPUT_ISSUE, names.RED_FLAG} <= set(d["entities"])
     assert {names.PROCEDURE, names.LAST_TOPIC} <= set(d["slots"])
     assert {names.ACTION_ANSWER, names.ACTION_RED_FLAG, names.ACTION_FOLLOWUP} <= set(d["actions"])

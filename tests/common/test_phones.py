@@ -1,4 +1,5 @@
 """One rule for masking a phone number, wherever it is shown."""
+
 from common.phones import is_e164, last_digits, mask_phone, mask_phones_in
 
 

@@ -1,4 +1,5 @@
 """One settings object: every variable read once, one policy for a bad value, documented."""
+
 import re
 
 import pytest
@@ -9,7 +10,9 @@ from common.paths import PROJECT_ROOT
 RUN_SCRIPT_VARIABLES = {"RASA_PORT", "ACTIONS_PORT", "MODEL"}
 CODE_FOLDERS = ("actions", "addons", "common", "knowledge", "scripts", "bench")
 # Reading the environment: os.environ[...] / .get / getenv, in Python code.
-READ = re.compile(r"os\.environ(\.get\(|\[|\.setdefault\()\s*[\"']([A-Z0-9_]+)|os\.getenv\(\s*[\"']([A-Z0-9_]+)")
+READ = re.compile(
+    r"os\.environ(\.get\(|\[|\.setdefault\()\s*[\"']([A-Z0-9_]+)|os\.getenv\(\s*[\"']([A-Z0-9_]+)"
+)
 
 
 def documented() -> set:
@@ -51,23 +54,31 @@ def test_unset_variables_take_their_defaults():
 
 
 def test_values_are_typed_and_frozen():
-    loaded = settings.load({"RATE_LIMIT_PER_MINUTE": " 5 ", "RASA_ENABLE_API": "yes",
-                            "DATABASE_URL": "postgres://u:p@db/x"})
+    loaded = settings.load(
+        {
+            "RATE_LIMIT_PER_MINUTE": " 5 ",
+            "RASA_ENABLE_API": "yes",
+            "DATABASE_URL": "postgres://u:p@db/x",
+        }
+    )
     assert loaded.rate_limit_per_minute == 5 and loaded.rasa_enable_api is True
     assert loaded.tracker_url == ("postgresql://u:p@db/x", "DATABASE_URL")
     with pytest.raises(AttributeError):
         loaded.rate_limit_per_minute = 6  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("name, value, allowed", [
-    ("RATE_LIMIT_PER_MINUTE", "lots", "a whole number >= 0"),
-    ("ACTION_TIMEOUT_SECONDS", "-1", "a number of seconds > 0"),
-    ("TRACKER_CACHE_SIZE", "1.5", "a whole number >= 0"),
-    ("SANIC_WORKERS", "0", "a whole number >= 1"),
-    ("RASA_ENABLE_API", "maybe", "true or false"),
-    ("RASA_JWT_METHOD", "RS256", "one of HS256, HS384, HS512"),
-    ("ACTION_SERVER_URL", "localhost:5055", "a URL starting with http:// or https://"),
-])
+@pytest.mark.parametrize(
+    "name, value, allowed",
+    [
+        ("RATE_LIMIT_PER_MINUTE", "lots", "a whole number >= 0"),
+        ("ACTION_TIMEOUT_SECONDS", "-1", "a number of seconds > 0"),
+        ("TRACKER_CACHE_SIZE", "1.5", "a whole number >= 0"),
+        ("SANIC_WORKERS", "0", "a whole number >= 1"),
+        ("RASA_ENABLE_API", "maybe", "true or false"),
+        ("RASA_JWT_METHOD", "RS256", "one of HS256, HS384, HS512"),
+        ("ACTION_SERVER_URL", "localhost:5055", "a URL starting with http:// or https://"),
+    ],
+)
 def test_a_bad_value_is_one_line_naming_the_variable_and_what_is_allowed(name, value, allowed):
     with pytest.raises(settings.SettingsError) as error:
         settings.load({name: value})
@@ -80,13 +91,13 @@ def test_secrets_are_masked_in_the_message():
         settings.load({"RASA_AUTH_TOKEN": "short-secret", "RATE_LIMIT_PER_MINUTE": "x"})
     message = str(error.value)
     assert "short-secret" not in message and "RASA_AUTH_TOKEN=" in message
-    assert len(message.splitlines()) == 2          # every bad variable, one line each
+    assert len(message.splitlines()) == 2  # every bad variable, one line each
 
 
 def test_current_reads_once(monkeypatch):
     first = settings.current()
     assert settings.current() is first
-    monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "7")   # the test fixture reads them again
+    monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "7")  # the test fixture reads them again
     assert settings.current().rate_limit_per_minute == 7
 
 
@@ -98,4 +109,5 @@ def test_the_run_command_refuses_a_bad_value_with_one_line(monkeypatch, capsys):
         serve.prepare([])
     assert stop.value.code == 2
     assert capsys.readouterr().err.strip() == (
-        "error: MAX_MESSAGE_CHARS='0' is not allowed: expected a whole number >= 1")
+        "error: MAX_MESSAGE_CHARS='0' is not allowed: expected a whole number >= 1"
+    )

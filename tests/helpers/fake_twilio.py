@@ -6,6 +6,7 @@ To/From/MessagingServiceSid/Body, a 201 with the message resource), and can be
 told to fail the next sends to a number (HTTP status and Twilio error code).
 Nothing here reaches the real Twilio.
 """
+
 from __future__ import annotations
 
 import base64
@@ -24,16 +25,16 @@ from twilio.request_validator import RequestValidator
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 TWILIO_NUMBER = "+15550009999"
-PUBLIC_URL = "https://sms.example.test/webhooks/twilio/webhook"   # what Twilio posts to
+PUBLIC_URL = "https://sms.example.test/webhooks/twilio/webhook"  # what Twilio posts to
 
 
 class FakeTwilio:
     def __init__(self, account_sid: str, auth_token: str) -> None:
         self.account_sid, self.auth_token = account_sid, auth_token
         self.messages: List[Dict[str, str]] = []
-        self.failures: Dict[str, List[Tuple[int, int]]] = {}   # phone -> [(status, code)]
+        self.failures: Dict[str, List[Tuple[int, int]]] = {}  # phone -> [(status, code)]
         self.requests = 0
-        self.delay = 0.0          # seconds each send takes, to show the event loop is free
+        self.delay = 0.0  # seconds each send takes, to show the event loop is free
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -81,21 +82,30 @@ class FakeTwilio:
             self._changed.notify_all()
         now = formatdate(usegmt=True)
         return 201, {
-            "sid": sid, "account_sid": self.account_sid, "to": form.get("To"),
-            "from": form.get("From"), "messaging_service_sid": form.get("MessagingServiceSid"),
-            "body": form.get("Body"), "status": "queued", "num_segments": "1",
-            "direction": "outbound-api", "api_version": "2010-04-01",
-            "date_created": now, "date_updated": now, "date_sent": None,
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "body": form.get("Body"),
+            "status": "queued",
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
 
     def _handler(self):
         fake = self
-        expected_auth = "Basic " + base64.b64encode(
-            f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        expected_auth = (
+            "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        )
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):   # quiet
+            def log_message(self, *args):  # quiet
                 pass
 
             def _reply(self, status: int, payload: dict) -> None:
@@ -112,13 +122,16 @@ class FakeTwilio:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
                 if self.headers.get("Authorization") != expected_auth:
-                    return self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
+                    return self._reply(
+                        401, {"code": 20003, "message": "Authenticate", "status": 401}
+                    )
                 if self.path != f"/2010-04-01/Accounts/{fake.account_sid}/Messages.json":
                     return self._reply(404, {"code": 20404, "message": "Not found", "status": 404})
                 form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
                 if not form.get("To") or not form.get("Body"):
-                    return self._reply(400, {"code": 21604, "message": "To/Body required",
-                                             "status": 400})
+                    return self._reply(
+                        400, {"code": 21604, "message": "To/Body required", "status": 400}
+                    )
                 self._reply(*fake._record(form))
 
         return Handler
@@ -128,15 +141,31 @@ def twilio_form(phone: str, body: str = "", sid: str = "", media: int = 0) -> di
     """The fields Twilio posts for an incoming SMS, blank ones included."""
     sid = sid or "SM" + "".join(random.choice("0123456789abcdef") for _ in range(32))
     form = {
-        "ToCountry": "US", "ToState": "", "SmsMessageSid": sid, "NumMedia": str(media),
-        "ToCity": "", "FromZip": "", "SmsSid": sid, "FromState": "", "SmsStatus": "received",
-        "FromCity": "", "Body": body, "FromCountry": "US", "To": TWILIO_NUMBER, "ToZip": "",
-        "NumSegments": "1", "MessageSid": sid, "AccountSid": ACCOUNT_SID, "From": phone,
+        "ToCountry": "US",
+        "ToState": "",
+        "SmsMessageSid": sid,
+        "NumMedia": str(media),
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": "US",
+        "To": TWILIO_NUMBER,
+        "ToZip": "",
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": phone,
         "ApiVersion": "2010-04-01",
     }
     for index in range(media):
         form[f"MediaContentType{index}"] = "image/jpeg"
-        form[f"MediaUrl{index}"] = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Media/ME{index}"
+        form[f"MediaUrl{index}"] = (
+            f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Media/ME{index}"
+        )
     return form
 
 

@@ -7,6 +7,7 @@ TRACKER_SQLITE_PATH / DATABASE_URL, REDIS_URL, ...). Only the REST channel is
 opened (a credentials file naming `addons.channels.rest.RestInput`), so these
 tests do not depend on the other channels' settings.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,8 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from tests.helpers.live_services import free_port
 from common.paths import PROJECT_ROOT
+from tests.helpers.live_services import free_port
 
 ROOT = PROJECT_ROOT
 MODEL = ROOT / "models" / "pulpcare.tar.gz"
@@ -31,11 +32,25 @@ UNAVAILABLE = "Sorry, I can't look that up right now"
 
 
 def base_env(**extra: str) -> Dict[str, str]:
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
-               TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
-    for key in ("DATABASE_URL", "REDIS_URL", "RASA_ENABLE_API", "RASA_AUTH_TOKEN",
-                "RASA_JWT_SECRET", "ACTION_SERVER_URL", "TRACKER_SQLITE_PATH",
-                "RATE_LIMIT_PER_MINUTE", "ACTION_TIMEOUT_SECONDS", "SANIC_WORKERS"):
+    env = dict(
+        os.environ,
+        RASA_TELEMETRY_ENABLED="false",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONUNBUFFERED="1",
+    )
+    for key in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "RASA_ENABLE_API",
+        "RASA_AUTH_TOKEN",
+        "RASA_JWT_SECRET",
+        "ACTION_SERVER_URL",
+        "TRACKER_SQLITE_PATH",
+        "RATE_LIMIT_PER_MINUTE",
+        "ACTION_TIMEOUT_SECONDS",
+        "SANIC_WORKERS",
+    ):
         env.pop(key, None)
     env.update(extra)
     return env
@@ -44,8 +59,9 @@ def base_env(**extra: str) -> Dict[str, str]:
 class Server:
     """A server process with its log file."""
 
-    def __init__(self, name: str, args: Sequence[str], env: Dict[str, str], log: Path,
-                 port: int) -> None:
+    def __init__(
+        self, name: str, args: Sequence[str], env: Dict[str, str], log: Path, port: int
+    ) -> None:
         self.name, self.args, self.env, self.log, self.port = name, list(args), env, log, port
         self.process: Optional[subprocess.Popen] = None
 
@@ -55,8 +71,14 @@ class Server:
 
     def start(self) -> "Server":
         handle = open(self.log, "a")
-        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=handle,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         return self
 
     def alive(self) -> bool:
@@ -79,13 +101,13 @@ class Server:
         if self.process is None:
             return
         if self.alive():
-            self._signal(signal.SIGCONT)   # in case a test paused it
+            self._signal(signal.SIGCONT)  # in case a test paused it
             self._signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 pass
-        self._signal(signal.SIGKILL)       # whatever of the group is left
+        self._signal(signal.SIGKILL)  # whatever of the group is left
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -103,11 +125,17 @@ class Server:
         self.process.send_signal(signal.SIGCONT)
 
 
-def action_server(logs: Path, port: Optional[int] = None, env: Optional[Dict[str, str]] = None) -> Server:
+def action_server(
+    logs: Path, port: Optional[int] = None, env: Optional[Dict[str, str]] = None
+) -> Server:
     port = port or free_port()
-    return Server("actions", [str(BIN / "rasa"), "run", "actions", "--port", str(port),
-                              "--actions", "actions.actions"],
-                  env or base_env(), logs / f"actions-{port}.log", port)
+    return Server(
+        "actions",
+        [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions.actions"],
+        env or base_env(),
+        logs / f"actions-{port}.log",
+        port,
+    )
 
 
 def rest_credentials(folder: Path) -> Path:
@@ -117,15 +145,33 @@ def rest_credentials(folder: Path) -> Path:
     return path
 
 
-def rasa_server(logs: Path, env: Dict[str, str], port: Optional[int] = None,
-                extra: Sequence[str] = (), credentials: Optional[Path] = None) -> Server:
+def rasa_server(
+    logs: Path,
+    env: Dict[str, str],
+    port: Optional[int] = None,
+    extra: Sequence[str] = (),
+    credentials: Optional[Path] = None,
+) -> Server:
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train`")
     port = port or free_port()
     credentials = credentials or rest_credentials(logs)
-    args = [sys.executable, "-m", "addons.server.serve", "-m", str(MODEL), "--port", str(port),
-            "--interface", "127.0.0.1", "--credentials", str(credentials),
-            "--endpoints", "endpoints.yml", *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "addons.server.serve",
+        "-m",
+        str(MODEL),
+        "--port",
+        str(port),
+        "--interface",
+        "127.0.0.1",
+        "--credentials",
+        str(credentials),
+        "--endpoints",
+        "endpoints.yml",
+        *extra,
+    ]
     return Server("rasa", args, env, logs / f"rasa-{port}.log", port)
 
 
@@ -158,10 +204,20 @@ def wait_rasa(server: Server, seconds: float = 300) -> None:
         time.sleep(0.5)
 
 
-def request(base: str, path: str, body: Optional[bytes] = None, method: str = "POST",
-            headers: Optional[Dict[str, str]] = None, timeout: float = 60) -> Tuple[int, Dict[str, str], bytes]:
-    req = urllib.request.Request(f"{base}{path}", data=body, method=method,
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+def request(
+    base: str,
+    path: str,
+    body: Optional[bytes] = None,
+    method: str = "POST",
+    headers: Optional[Dict[str, str]] = None,
+    timeout: float = 60,
+) -> Tuple[int, Dict[str, str], bytes]:
+    req = urllib.request.Request(
+        f"{base}{path}",
+        data=body,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
@@ -170,9 +226,12 @@ def request(base: str, path: str, body: Optional[bytes] = None, method: str = "P
 
 
 def post(base: str, sender: str, message: str, timeout: float = 60) -> List[dict]:
-    status, _, body = request(base, "/webhooks/rest/webhook",
-                              json.dumps({"sender": sender, "message": message}).encode(),
-                              timeout=timeout)
+    status, _, body = request(
+        base,
+        "/webhooks/rest/webhook",
+        json.dumps({"sender": sender, "message": message}).encode(),
+        timeout=timeout,
+    )
     if status != 200:
         raise AssertionError(f"status {status}: {body[:300]!r}")
     return json.loads(body)

@@ -5,6 +5,7 @@ as root); when they cannot be, the tests that need them are skipped with the
 reason, or fail when CI=true. Each server gets a free port, a throw-away data
 folder and a password, and is stopped at the end of the test session.
 """
+
 from __future__ import annotations
 
 import glob
@@ -17,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import List, Optional
+
 from common.paths import PROJECT_ROOT
 
 ROOT = PROJECT_ROOT
@@ -33,8 +35,10 @@ def free_port() -> int:
 
 
 def _pg_bindir() -> Optional[Path]:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0,
+    )
     if found:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
@@ -51,8 +55,10 @@ def ensure_installed() -> None:
     except (OSError, subprocess.TimeoutExpired) as error:
         raise Unavailable(f"could not install postgresql/redis-server: {error}")
     if result.returncode != 0 or not (_pg_bindir() and shutil.which("redis-server")):
-        raise Unavailable("postgresql/redis-server are not installed and could not be: "
-                          + (result.stderr.strip().splitlines() or ["no output"])[-1])
+        raise Unavailable(
+            "postgresql/redis-server are not installed and could not be: "
+            + (result.stderr.strip().splitlines() or ["no output"])[-1]
+        )
 
 
 def _as_postgres() -> List[str]:
@@ -85,8 +91,14 @@ class Postgres:
             shutil.chown(self.dir, "postgres", "postgres")
 
     def _run(self, *args: str, env: Optional[dict] = None) -> subprocess.CompletedProcess:
-        result = subprocess.run([*self.prefix, *args], capture_output=True, text=True,
-                                timeout=120, env=env, cwd=self.dir)
+        result = subprocess.run(
+            [*self.prefix, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            cwd=self.dir,
+        )
         if result.returncode != 0:
             raise Unavailable(f"{Path(args[0]).name} failed: {result.stderr.strip()[-500:]}")
         return result
@@ -96,18 +108,53 @@ class Postgres:
         pwfile.write_text(self.password + "\n")
         if self.prefix:
             shutil.chown(pwfile, "postgres", "postgres")
-        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user,
-                  f"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256",
-                  "--encoding=UTF8", "--no-sync")
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            self.user,
+            f"--pwfile={pwfile}",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--encoding=UTF8",
+            "--no-sync",
+        )
         pwfile.unlink()
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.dir / "server.log"), "-w", "-t", "60", "start")
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.dir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         env = dict(os.environ, PGPASSWORD=self.password)
-        self._run(str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port),
-                  "-U", self.user, "-d", "postgres", "-v", "ON_ERROR_STOP=1",
-                  "-c", "CREATE DATABASE pulpcare", env=env)
+        self._run(
+            str(self.bindir / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            self.user,
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            "CREATE DATABASE pulpcare",
+            env=env,
+        )
         return self
 
     @property
@@ -117,16 +164,40 @@ class Postgres:
     def new_database(self, name: str) -> str:
         """A fresh empty database on the same server; returns its URL."""
         env = dict(os.environ, PGPASSWORD=self.password)
-        self._run(str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port),
-                  "-U", self.user, "-d", "postgres", "-v", "ON_ERROR_STOP=1",
-                  "-c", f"CREATE DATABASE {name}", env=env)
+        self._run(
+            str(self.bindir / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            self.user,
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            f"CREATE DATABASE {name}",
+            env=env,
+        )
         return f"postgresql://{self.user}:{self.password}@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
         try:
-            subprocess.run([*self.prefix, str(self.bindir / "pg_ctl"), "-D", str(self.data),
-                            "-m", "immediate", "stop"], capture_output=True, timeout=60,
-                           cwd=self.dir)
+            subprocess.run(
+                [
+                    *self.prefix,
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-m",
+                    "immediate",
+                    "stop",
+                ],
+                capture_output=True,
+                timeout=60,
+                cwd=self.dir,
+            )
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -143,10 +214,26 @@ class Redis:
 
     def start(self) -> "Redis":
         self.process = subprocess.Popen(
-            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir), "--requirepass", self.password,
-             "--protected-mode", "yes"],
-            stdout=open(self.dir / "redis.log", "w"), stderr=subprocess.STDOUT)
+            [
+                self.binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+                "--requirepass",
+                self.password,
+                "--protected-mode",
+                "yes",
+            ],
+            stdout=open(self.dir / "redis.log", "w"),
+            stderr=subprocess.STDOUT,
+        )
         import redis
 
         deadline = time.time() + 30
@@ -156,8 +243,9 @@ class Redis:
                 return self
             except Exception:
                 if self.process.poll() is not None or time.time() > deadline:
-                    raise Unavailable("redis-server did not start: "
-                                      + (self.dir / "redis.log").read_text()[-500:])
+                    raise Unavailable(
+                        "redis-server did not start: " + (self.dir / "redis.log").read_text()[-500:]
+                    )
                 time.sleep(0.2)
 
     @property

@@ -5,12 +5,13 @@ writes them (session start with carried-over slots, the parent's message with
 its parse data and channel, the action, the answer, `last_topic`), and saved
 with Rasa's `SQLTrackerStore`, on SQLite or PostgreSQL.
 """
+
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Dict, List, Optional, Sequence
+
 from common.paths import PROJECT_ROOT
 
 ROOT = PROJECT_ROOT
@@ -21,9 +22,9 @@ DAY = 86400.0
 class Turn:
     text: str
     intent: str
-    topic: Optional[str] = None           # the answer's last_topic
-    red_flag: Optional[str] = None        # emergency | urgent
-    nearest: Optional[str] = None         # classifier's runner-up for fallbacks
+    topic: Optional[str] = None  # the answer's last_topic
+    red_flag: Optional[str] = None  # emergency | urgent
+    nearest: Optional[str] = None  # classifier's runner-up for fallbacks
     action: str = "action_answer"
 
 
@@ -42,11 +43,19 @@ def _domain():
 
 
 def session_events(session: Session) -> List:
-    from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted, SlotSet,
-                                         UserUttered)
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        BotUttered,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
 
     t = session.start
-    events: List = [ActionExecuted("action_session_start", timestamp=t), SessionStarted(timestamp=t)]
+    events: List = [
+        ActionExecuted("action_session_start", timestamp=t),
+        SessionStarted(timestamp=t),
+    ]
     events += [SlotSet(k, v, timestamp=t) for k, v in session.carried.items()]
     events.append(ActionExecuted("action_listen", timestamp=t))
     for turn in session.turns:
@@ -54,12 +63,27 @@ def session_events(session: Session) -> List:
         ranking = [{"name": turn.intent, "confidence": 0.9}]
         if turn.nearest:
             ranking.append({"name": turn.nearest, "confidence": 0.2})
-        entities = ([{"entity": "red_flag", "value": turn.red_flag, "start": 0, "end": 0}]
-                    if turn.red_flag else [])
-        parse = {"text": turn.text, "intent": {"name": turn.intent, "confidence": 0.9},
-                 "entities": entities, "intent_ranking": ranking}
-        events.append(UserUttered(turn.text, intent=parse["intent"], entities=entities,
-                                  parse_data=parse, input_channel=session.channel, timestamp=t))
+        entities = (
+            [{"entity": "red_flag", "value": turn.red_flag, "start": 0, "end": 0}]
+            if turn.red_flag
+            else []
+        )
+        parse = {
+            "text": turn.text,
+            "intent": {"name": turn.intent, "confidence": 0.9},
+            "entities": entities,
+            "intent_ranking": ranking,
+        }
+        events.append(
+            UserUttered(
+                turn.text,
+                intent=parse["intent"],
+                entities=entities,
+                parse_data=parse,
+                input_channel=session.channel,
+                timestamp=t,
+            )
+        )
         events.append(ActionExecuted(turn.action, timestamp=t + 1))
         events.append(BotUttered(f"answer to {turn.intent}", timestamp=t + 1))
         if turn.topic:
@@ -93,12 +117,16 @@ def stored_events(url: str) -> Dict[str, List[dict]]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(sa.text(
-                "SELECT sender_id, type_name, action_name, timestamp, data FROM events ORDER BY id")).all()
+            rows = connection.execute(
+                sa.text(
+                    "SELECT sender_id, type_name, action_name, timestamp, data FROM events ORDER BY id"
+                )
+            ).all()
     finally:
         engine.dispose()
     result: Dict[str, List[dict]] = {}
     for sender, type_name, action, timestamp, data in rows:
         result.setdefault(sender, []).append(
-            {"type": type_name, "action": action, "timestamp": timestamp, "data": json.loads(data)})
+            {"type": type_name, "action": action, "timestamp": timestamp, "data": json.loads(data)}
+        )
     return result

@@ -3,6 +3,7 @@ servers with the web channel, the practice's website and another website.
 
 Registered for the whole test session in `tests/conftest.py` (`pytest_plugins`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -54,5 +55,3 @@ def answers(servers):
     from knowledge import load_knowledge
 
     return load_knowledge(practice_file=servers.practice_file)
-
-

@@ -1,4 +1,5 @@
 """Constants and helpers shared by the widget tests."""
+
 from __future__ import annotations
 
 import json
@@ -13,14 +14,20 @@ from tests.helpers.widget_servers import ROOT
 
 # Debian's package; CHROMIUM_PATH only to try another build (or to see the skip)
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 WIDGET_JS = ROOT / "build" / "widget" / "widget.js"
 OUTPUT = ROOT / "test-output" / "widget"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-ANSWER_TIMEOUT_MS = 60_000     # a turn on a busy 2-core machine, with generous room
+ANSWER_TIMEOUT_MS = 60_000  # a turn on a busy 2-core machine, with generous room
 
 
 class PageWatch:

@@ -8,6 +8,7 @@ credentials.yml names it; the practice settings are a copy of practice.yml whose
 `allowed_origins` name the test's own "practice website"; and the Rasa server
 can be stopped and started again on the same port (the reconnecting test).
 """
+
 from __future__ import annotations
 
 import sys
@@ -20,7 +21,14 @@ from typing import List
 import yaml
 
 from tests.helpers.live_servers import (  # noqa: F401  (MODEL re-exported for the fixtures)
-    MODEL, ROOT, Server, action_server, base_env, wait_http, wait_rasa)
+    MODEL,
+    ROOT,
+    Server,
+    action_server,
+    base_env,
+    wait_http,
+    wait_rasa,
+)
 from tests.helpers.live_services import free_port
 
 WEBCHAT = "addons.channels.webchat.WebChatInput"
@@ -45,15 +53,33 @@ class Servers:
         self.actions = action_server(workdir)
         self.rasa_port = free_port()
         self.base = f"http://127.0.0.1:{self.rasa_port}"
-        self.env = base_env(PRACTICE_FILE=str(self.practice_file),
-                            ACTION_SERVER_URL=f"{self.actions.base}/webhook",
-                            TRACKER_SQLITE_PATH=str(workdir / "tracker.db"))
+        self.env = base_env(
+            PRACTICE_FILE=str(self.practice_file),
+            ACTION_SERVER_URL=f"{self.actions.base}/webhook",
+            TRACKER_SQLITE_PATH=str(workdir / "tracker.db"),
+        )
         self.actions.env = dict(self.actions.env, PRACTICE_FILE=str(self.practice_file))
-        self.rasa = Server("rasa", [
-            sys.executable, "-m", "addons.server.serve", "-m", str(MODEL),
-            "--port", str(self.rasa_port), "--interface", "127.0.0.1",
-            "--credentials", str(self.credentials), "--endpoints", "endpoints.yml",
-        ], self.env, workdir / "rasa.log", self.rasa_port)
+        self.rasa = Server(
+            "rasa",
+            [
+                sys.executable,
+                "-m",
+                "addons.server.serve",
+                "-m",
+                str(MODEL),
+                "--port",
+                str(self.rasa_port),
+                "--interface",
+                "127.0.0.1",
+                "--credentials",
+                str(self.credentials),
+                "--endpoints",
+                "endpoints.yml",
+            ],
+            self.env,
+            workdir / "rasa.log",
+            self.rasa_port,
+        )
 
     def start(self) -> "Servers":
         if not MODEL.exists():
@@ -101,5 +127,5 @@ class StaticSite:
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:   # keep pytest's output clean
+    def log_message(self, *args) -> None:  # keep pytest's output clean
         pass

@@ -1,7 +1,7 @@
 """What parents read: plain, short, cited, safe, and in our own words."""
+
 import re
 import statistics
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +14,11 @@ WORD = re.compile(r"[a-z0-9']+")
 
 def grade_texts(knowledge):
     """(entry id, field, filled text) for every answer text."""
-    return [(e.id, f, knowledge.fill(getattr(e, f))) for e in knowledge.entries.values()
-            for f in ("chat", "sms")]
+    return [
+        (e.id, f, knowledge.fill(getattr(e, f)))
+        for e in knowledge.entries.values()
+        for f in ("chat", "sms")
+    ]
 
 
 def words(text):
@@ -23,8 +26,10 @@ def words(text):
 
 
 def test_every_answer_is_at_most_grade_8_and_median_at_most_7(knowledge, readability):
-    grades = {(entry, field): readability.flesch_kincaid_grade(text)
-              for entry, field, text in grade_texts(knowledge)}
+    grades = {
+        (entry, field): readability.flesch_kincaid_grade(text)
+        for entry, field, text in grade_texts(knowledge)
+    }
     too_hard = {key: round(g, 1) for key, g in grades.items() if g > 8.0}
     assert not too_hard, f"answers above grade 8: {too_hard}"
     chat = [g for (entry, field), g in grades.items() if field == "chat"]
@@ -32,8 +37,11 @@ def test_every_answer_is_at_most_grade_8_and_median_at_most_7(knowledge, readabi
 
 
 def test_chat_answers_are_at_most_90_words(knowledge):
-    long = {e.id: len(knowledge.fill(e.chat).split()) for e in knowledge.entries.values()
-            if len(knowledge.fill(e.chat).split()) > 90}
+    long = {
+        e.id: len(knowledge.fill(e.chat).split())
+        for e in knowledge.entries.values()
+        if len(knowledge.fill(e.chat).split()) > 90
+    }
     assert not long
 
 
@@ -64,12 +72,15 @@ def test_no_sentence_is_copied_from_the_seed_articles(knowledge):
     runs = set()
     for seed in SEEDS.glob("*.txt"):
         seed_words = words(seed.read_text(encoding="utf-8"))
-        runs.update(tuple(seed_words[i:i + 8]) for i in range(len(seed_words) - 7))
+        runs.update(tuple(seed_words[i : i + 8]) for i in range(len(seed_words) - 7))
     for entry in knowledge.entries.values():
         for text in (entry.chat, entry.sms):
             answer = words(text)
-            copied = [" ".join(answer[i:i + 8]) for i in range(len(answer) - 7)
-                      if tuple(answer[i:i + 8]) in runs]
+            copied = [
+                " ".join(answer[i : i + 8])
+                for i in range(len(answer) - 7)
+                if tuple(answer[i : i + 8]) in runs
+            ]
             assert not copied, f"{entry.id} repeats a seed article: {copied[0]!r}"
 
 
@@ -84,7 +95,9 @@ def test_seed_errors_are_corrected(knowledge):
 def test_answers_never_diagnose_or_call_symptoms_normal(knowledge):
     for entry in knowledge.entries.values():
         text = knowledge.fill(entry.chat).lower()
-        assert not re.search(r"\b(is|are|that's|it's) (completely |totally |perfectly )?normal\b", text), entry.id
+        assert not re.search(
+            r"\b(is|are|that's|it's) (completely |totally |perfectly )?normal\b", text
+        ), entry.id
         assert not re.search(r"your child (needs|has) an? (pulpotomy|pulpectomy)", text), entry.id
 
 

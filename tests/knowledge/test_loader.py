@@ -1,12 +1,13 @@
 """The loader refuses content that is not fit to serve, naming file and entry."""
+
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from knowledge import CONTENT_DIR, KnowledgeError, load_knowledge
 from common.paths import PROJECT_ROOT
+from knowledge import CONTENT_DIR, KnowledgeError, load_knowledge
 
 PRACTICE = PROJECT_ROOT / "practice.yml"
 
@@ -37,19 +38,25 @@ def test_shipped_content_loads(knowledge):
 
 def test_missing_field_names_file_and_entry(content):
     edit_topic(content, "crown", sources=None)
-    with pytest.raises(KnowledgeError, match=r"topics\.yml: entry 'crown': missing field\(s\) sources"):
+    with pytest.raises(
+        KnowledgeError, match=r"topics\.yml: entry 'crown': missing field\(s\) sources"
+    ):
         load_knowledge(content, PRACTICE)
 
 
 def test_unknown_related_topic_is_refused(content):
     edit_topic(content, "crown", related=["difference", "no_such_topic"])
-    with pytest.raises(KnowledgeError, match=r"entry 'crown': unknown related topic 'no_such_topic'"):
+    with pytest.raises(
+        KnowledgeError, match=r"entry 'crown': unknown related topic 'no_such_topic'"
+    ):
         load_knowledge(content, PRACTICE)
 
 
 def test_unknown_source_is_refused(content):
     edit_topic(content, "antibiotics", sources=["made_up_source"])
-    with pytest.raises(KnowledgeError, match=r"entry 'antibiotics': unknown source 'made_up_source'"):
+    with pytest.raises(
+        KnowledgeError, match=r"entry 'antibiotics': unknown source 'made_up_source'"
+    ):
         load_knowledge(content, PRACTICE)
 
 
@@ -60,7 +67,7 @@ def test_sms_over_limit_is_refused(content):
 
 
 def test_sms_with_emoji_or_curly_quotes_is_refused(content):
-    edit_topic(content, "prevention", sms="Brush twice a day \u2019 \U0001F600")
+    edit_topic(content, "prevention", sms="Brush twice a day \u2019 \U0001f600")
     with pytest.raises(KnowledgeError, match="non-GSM-7"):
         load_knowledge(content, PRACTICE)
 

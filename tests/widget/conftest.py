@@ -3,15 +3,21 @@
 Without /usr/bin/chromium the browser tests are skipped with the reason printed
 in pytest's summary; with CI=true they fail instead (`.ci/run` installs it).
 """
+
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Dict
 
 import pytest
 
-from tests.helpers.widget_helpers import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, PageWatch
+from tests.helpers.widget_helpers import (
+    ANSWER_TIMEOUT_MS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PageWatch,
+)
 
 
 def _in_ci() -> bool:
@@ -28,8 +34,11 @@ def _need(condition: bool, reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def browser():
-    _need(CHROMIUM.exists(), f"Chromium not found at {CHROMIUM}: install Debian's `chromium` "
-                             "(apt-get install chromium) to run the widget's browser tests")
+    _need(
+        CHROMIUM.exists(),
+        f"Chromium not found at {CHROMIUM}: install Debian's `chromium` "
+        "(apt-get install chromium) to run the widget's browser tests",
+    )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -47,8 +56,9 @@ def open_page(browser, servers, practice_site, other_site, request):
     contexts, watches = [], []
 
     def make(url: str = None, viewport: Dict[str, int] = None, reduced_motion: str = None):
-        context = browser.new_context(viewport=viewport or DESKTOP,
-                                      reduced_motion=reduced_motion or "no-preference")
+        context = browser.new_context(
+            viewport=viewport or DESKTOP, reduced_motion=reduced_motion or "no-preference"
+        )
         context.set_default_timeout(ANSWER_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

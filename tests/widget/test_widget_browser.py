@@ -4,14 +4,26 @@ Every page is checked afterwards for requests to anyone but the assistant and th
 practice's page, for dialogs (a script that ran) and for errors (conftest.py).
 Waits are on what the page shows, with generous limits for a busy 2-core machine.
 """
+
 import json
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.helpers.widget_helpers import (
-    ANSWER_TIMEOUT_MS, DESKTOP, OUTPUT, PHONE, ask, bot_messages, first_sentence, focused,
-    open_widget, session_id, squash, wait_for_answer)
+    ANSWER_TIMEOUT_MS,
+    DESKTOP,
+    OUTPUT,
+    PHONE,
+    ask,
+    bot_messages,
+    first_sentence,
+    focused,
+    open_widget,
+    session_id,
+    squash,
+    wait_for_answer,
+)
 from tests.helpers.widget_servers import ROOT
 
 # the browser first: without Chromium the tests skip before any server starts
@@ -21,7 +33,7 @@ ALLOWED_LINKS = ("http:", "https:", "tel:")
 
 
 def topic_of(payload: str) -> str:
-    return json.loads(payload[payload.index("{"):])["topic"]
+    return json.loads(payload[payload.index("{") :])["topic"]
 
 
 def answer_shown(page, answers, topic: str):
@@ -50,9 +62,11 @@ def run_axe(page) -> list:
     """axe-core from the npm registry, put into the page; serious and critical only."""
     page.evaluate(AXE.read_text())
     result = page.evaluate("async () => await axe.run(document, { resultTypes: ['violations'] })")
-    return [f"{v['id']} ({v['impact']}): {v['help']} -> "
-            f"{[n['target'] for n in v['nodes']][:4]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:4]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 # --- asking, suggestions, sources ----------------------------------------------------
@@ -60,8 +74,9 @@ def test_ask_a_question_then_click_a_suggested_one(open_page, answers):
     page = open_widget(open_page())
     greeting = answers.reply("greet")
     expect(bot_messages(page).first).to_contain_text(first_sentence(greeting.long_text))
-    expect(page.get_by_role("group", name="Suggested questions").get_by_role("button")) \
-        .to_have_text([title for title, _ in greeting.buttons])
+    expect(
+        page.get_by_role("group", name="Suggested questions").get_by_role("button")
+    ).to_have_text([title for title, _ in greeting.buttons])
 
     watch_typing(page)
     ask(page, "why not just pull the tooth?")
@@ -85,7 +100,7 @@ def test_ask_a_question_then_click_a_suggested_one(open_page, answers):
     group.get_by_role("button", name=title).click()
     wait_for_answer(page, before)
     answer_shown(page, answers, topic_of(payload))
-    expect(page.locator(".pc-user p").last).to_have_text(title)      # the title, not the payload
+    expect(page.locator(".pc-user p").last).to_have_text(title)  # the title, not the payload
     assert "/ask_topic" not in page.locator(".pc-log").inner_text()
 
 
@@ -123,13 +138,16 @@ def test_start_over_begins_a_new_conversation(open_page, answers):
     expect(page.locator(".pc-user")).to_have_count(0)
     page.wait_for_function(
         """old => Object.entries(localStorage).some(([k, v]) =>
-            k.startsWith('pulpcare-chat:') && JSON.parse(v).id !== old)""", arg=old_id)
+            k.startsWith('pulpcare-chat:') && JSON.parse(v).id !== old)""",
+        arg=old_id,
+    )
     assert session_id(page) not in ("", old_id)
-    expect(page.get_by_role("group", name="Suggested questions").get_by_role("button")) \
-        .to_have_text([title for title, _ in answers.reply("greet").buttons])
+    expect(
+        page.get_by_role("group", name="Suggested questions").get_by_role("button")
+    ).to_have_text([title for title, _ in answers.reply("greet").buttons])
     page.reload()
     expect(page.get_by_role("dialog")).to_be_visible()
-    expect(page.locator(".pc-log > .pc-msg")).to_have_count(1)      # the greeting only
+    expect(page.locator(".pc-log > .pc-msg")).to_have_count(1)  # the greeting only
     expect(page.get_by_role("group", name="Suggested questions")).to_be_visible()
 
 
@@ -159,12 +177,14 @@ def test_the_whole_flow_from_the_keyboard(open_page, answers):
     page.keyboard.press("Shift+Tab")
     element = focused(page)
     assert "pc-suggestion" in element["cls"] and has_visible_focus(element), element
-    topics = {title: topic_of(payload) for title, payload in answers.reply("why_not_extract").buttons}
+    topics = {
+        title: topic_of(payload) for title, payload in answers.reply("why_not_extract").buttons
+    }
     before = bot_messages(page).count()
     page.keyboard.press("Enter")
     wait_for_answer(page, before)
     answer_shown(page, answers, topics[element["text"]])
-    assert focused(page)["id"] == "pc-input"       # ready for the next question
+    assert focused(page)["id"] == "pc-input"  # ready for the next question
 
     # every control is reached with Tab, and each shows where the focus is
     seen = {}
@@ -177,8 +197,15 @@ def test_the_whole_flow_from_the_keyboard(open_page, answers):
         seen[key] = element
         if element["id"] == "pc-input":
             break
-    for control in ("pc-launcher", "pc-close", "pc-call", "pc-restart", "pc-log",
-                    "pc-suggestion", "pc-send"):
+    for control in (
+        "pc-launcher",
+        "pc-close",
+        "pc-call",
+        "pc-restart",
+        "pc-log",
+        "pc-suggestion",
+        "pc-send",
+    ):
         assert control in seen, f"{control} not reached with Tab: {sorted(seen)}"
         assert has_visible_focus(seen[control]), seen[control]
 
@@ -206,7 +233,9 @@ def test_markup_is_shown_literally_and_runs_nothing(open_page):
     }""")
     assert counts["img"] == counts["script"] == counts["onerror"] == 0
     assert counts["links"] and all(h.startswith(ALLOWED_LINKS) for h in counts["links"])
-    assert not [u for u in page.watch.urls if u.rstrip("/").endswith("/x")], "the image was requested"
+    assert not [u for u in page.watch.urls if u.rstrip("/").endswith("/x")], (
+        "the image was requested"
+    )
     assert not page.watch.dialogs
 
 
@@ -222,7 +251,8 @@ def test_reconnecting_state_then_the_conversation_continues(open_page, servers, 
         expect(status).to_contain_text("Reconnecting", timeout=ANSWER_TIMEOUT_MS)
         expect(status).to_contain_text(servers.practice["phone"])
         expect(status.get_by_role("link")).to_have_attribute(
-            "href", "tel:" + servers.practice["phone_e164"])
+            "href", "tel:" + servers.practice["phone_e164"]
+        )
         # a question asked meanwhile waits, and goes out once the server is back
         before = bot_messages(page).count()
         box = page.get_by_label("Your question")
@@ -261,9 +291,13 @@ def test_screenshots_desktop_and_phone(open_page, answers):
         open_widget(page)
         ask(page, "why not just pull the tooth?")
         box = page.locator(".pc-panel").bounding_box()
-        if name == "phone":      # under 480 px the chat takes the whole screen
-            assert (box["x"], box["y"], box["width"], box["height"]) == \
-                (0, 0, viewport["width"], viewport["height"])
+        if name == "phone":  # under 480 px the chat takes the whole screen
+            assert (box["x"], box["y"], box["width"], box["height"]) == (
+                0,
+                0,
+                viewport["width"],
+                viewport["height"],
+            )
             expect(page.locator(".pc-launcher")).to_be_hidden()
         else:
             assert box["width"] < 480 and box["x"] > viewport["width"] / 2
@@ -272,12 +306,15 @@ def test_screenshots_desktop_and_phone(open_page, answers):
 
 
 def test_motion_respects_reduced_motion(open_page):
-    for preference, animation, scrolling in (("reduce", "none", "auto"),
-                                             ("no-preference", "pc-in", "smooth")):
+    for preference, animation, scrolling in (
+        ("reduce", "none", "auto"),
+        ("no-preference", "pc-in", "smooth"),
+    ):
         page = open_widget(open_page(reduced_motion=preference))
         style = page.locator(".pc-panel").evaluate(
             "el => [getComputedStyle(el).animationName,"
-            " getComputedStyle(el.querySelector('.pc-log')).scrollBehavior]")
+            " getComputedStyle(el.querySelector('.pc-log')).scrollBehavior]"
+        )
         assert style == [animation, scrolling], preference
 
 
@@ -296,18 +333,22 @@ EMBED = """<!doctype html>
 def test_one_script_tag_on_the_practice_site(open_page, servers, practice_site, answers):
     (practice_site.folder / "index.html").write_text(EMBED.format(server=servers.base))
     page = open_widget(open_page(f"{practice_site.origin}/index.html"))
-    expect(page.get_by_role("heading", name="Sunny Smiles Pediatric Dentistry", level=2)).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Sunny Smiles Pediatric Dentistry", level=2)
+    ).to_be_visible()
     expect(bot_messages(page).first).to_have_text(
-        "Assistant: Hello from Sunny Smiles! Ask me about your child's pulp treatment.")
+        "Assistant: Hello from Sunny Smiles! Ask me about your child's pulp treatment."
+    )
     # the phone and the first suggestions came from the server (HTTP CORS allowed)
     expect(page.get_by_role("link", name=f"Call {servers.practice['phone']}")).to_be_visible()
     title, payload = answers.reply("greet").buttons[0]
     page.get_by_role("button", name=title).click()
     wait_for_answer(page, 1)
-    answer_shown(page, answers, topic_of(payload))         # Socket.IO allowed
+    answer_shown(page, answers, topic_of(payload))  # Socket.IO allowed
     # a light accent: the text on it turns dark, and axe finds nothing serious
     colours = page.locator(".pc-launcher").evaluate(
-        "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]")
+        "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]"
+    )
     assert colours == ["rgb(255, 213, 79)", "rgb(17, 17, 17)"]
     assert not run_axe(page)
 
@@ -319,7 +360,7 @@ def test_a_site_not_in_the_settings_gets_no_conversation(open_page, servers, oth
     expect(page.get_by_role("alert")).to_contain_text("Reconnecting", timeout=ANSWER_TIMEOUT_MS)
     page.get_by_label("Your question").fill("why not just pull the tooth?")
     page.get_by_label("Your question").press("Enter")
-    expect(page.locator(".pc-user.pc-pending")).to_have_count(1)   # never sent
-    expect(bot_messages(page)).to_have_count(1)           # the greeting only
+    expect(page.locator(".pc-user.pc-pending")).to_have_count(1)  # never sent
+    expect(bot_messages(page)).to_have_count(1)  # the greeting only
     assert not [u for u in page.watch.urls if u.startswith("ws")]  # no socket was opened
     assert page.evaluate("() => Object.keys(localStorage).length") == 0

@@ -25,6 +25,7 @@ TWILIO_WEBHOOK_URL, TWILIO_API_URL (default Twilio's), SMS_STATE_FILE. Without
 the SID, token and a sender the channel is off: the assistant starts, the
 webhook answers 503 and nothing is sent.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -61,22 +62,31 @@ _HTTP_LOGGER.setLevel(logging.WARNING)
 CHANNEL_NAME = CHANNEL_SMS
 DEFAULT_API_URL = DEFAULT_TWILIO_API_URL
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-MORE_PAYLOAD = "/ask_topic"          # "tell me more": the longer answer to the last topic
+MORE_PAYLOAD = "/ask_topic"  # "tell me more": the longer answer to the last topic
 MAX_CHOICES = 5
 SEND_ATTEMPTS = 3
-UNSUBSCRIBED_CODE = 21610            # Twilio: "attempt to send to unsubscribed recipient"
+UNSUBSCRIBED_CODE = 21610  # Twilio: "attempt to send to unsubscribed recipient"
 
 # Texts the channel sends itself (ids in knowledge/content/*.yml).
-TEXT_IDS = {"stop": "sms_stop", "start": "sms_start", "help": "sms_help",
-            "photo": "sms_photo", "empty": "input_empty", "error": "action_unavailable",
-            "rate_limited": "rate_limited"}
+TEXT_IDS = {
+    "stop": "sms_stop",
+    "start": "sms_start",
+    "help": "sms_help",
+    "photo": "sms_photo",
+    "empty": "input_empty",
+    "error": "action_unavailable",
+    "rate_limited": "rate_limited",
+}
 
 _SETTINGS = {  # setting: (credentials.yml key, environment variable, Settings field)
     "account_sid": ("account_sid", "TWILIO_ACCOUNT_SID", "twilio_account_sid"),
     "auth_token": ("auth_token", "TWILIO_AUTH_TOKEN", "twilio_auth_token"),
     "number": ("twilio_number", "TWILIO_NUMBER", "twilio_number"),
-    "messaging_service_sid": ("messaging_service_sid", "TWILIO_MESSAGING_SERVICE_SID",
-                              "twilio_messaging_service_sid"),
+    "messaging_service_sid": (
+        "messaging_service_sid",
+        "TWILIO_MESSAGING_SERVICE_SID",
+        "twilio_messaging_service_sid",
+    ),
     "webhook_url": ("webhook_url", "TWILIO_WEBHOOK_URL", "twilio_webhook_url"),
     "api_url": ("api_url", "TWILIO_API_URL", "twilio_api_url"),
     "state_file": ("state_file", "SMS_STATE_FILE", "sms_state_file"),
@@ -94,8 +104,9 @@ class TwilioSettings:
     state_file: str = ""
 
     @classmethod
-    def load(cls, credentials: Optional[Dict[Text, Any]] = None,
-             environ: Optional[Dict[str, str]] = None) -> "TwilioSettings":
+    def load(
+        cls, credentials: Optional[Dict[Text, Any]] = None, environ: Optional[Dict[str, str]] = None
+    ) -> "TwilioSettings":
         """credentials.yml values win; else the settings (of `environ` when given)."""
         credentials = credentials or {}
         settings = current() if environ is None else load_settings(environ)
@@ -109,8 +120,11 @@ class TwilioSettings:
         return cls(**values)
 
     def missing(self) -> List[str]:
-        missing = [env for name, (_, env, _field) in _SETTINGS.items()
-                   if name in ("account_sid", "auth_token") and not getattr(self, name)]
+        missing = [
+            env
+            for name, (_, env, _field) in _SETTINGS.items()
+            if name in ("account_sid", "auth_token") and not getattr(self, name)
+        ]
         if not (self.number or self.messaging_service_sid):
             missing.append("TWILIO_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
         return missing
@@ -122,26 +136,31 @@ class TwilioSettings:
 
 def _twilio_client(settings: TwilioSettings):
     """Twilio's own client; its REST calls go to ``settings.api_url``."""
+
     class _ApiClient(TwilioHttpClient):
         def request(self, method, url, *args, **kwargs):
             if settings.api_url != DEFAULT_API_URL and url.startswith(DEFAULT_API_URL):
-                url = settings.api_url + url[len(DEFAULT_API_URL):]
+                url = settings.api_url + url[len(DEFAULT_API_URL) :]
             return super().request(method, url, *args, **kwargs)
 
-    return Client(settings.account_sid, settings.auth_token,
-                  http_client=_ApiClient(timeout=15, logger=_HTTP_LOGGER))
+    return Client(
+        settings.account_sid,
+        settings.auth_token,
+        http_client=_ApiClient(timeout=15, logger=_HTTP_LOGGER),
+    )
 
 
 def _load_texts() -> Dict[str, str]:
-    knowledge = replies.knowledge()     # the Rasa server's one copy
+    knowledge = replies.knowledge()  # the Rasa server's one copy
     return {key: knowledge.reply(topic).sms for key, topic in TEXT_IDS.items()}
 
 
 class SmsSender:
     """Sends SMS through Twilio's REST API; shared by the input and output channel."""
 
-    def __init__(self, settings: TwilioSettings, store: SmsStore,
-                 texts: Dict[str, str], client: Any = None) -> None:
+    def __init__(
+        self, settings: TwilioSettings, store: SmsStore, texts: Dict[str, str], client: Any = None
+    ) -> None:
         self.settings = settings
         self.store = store
         self.texts = texts
@@ -173,44 +192,62 @@ class SmsSender:
             except TwilioRestException as error:
                 if error.code == UNSUBSCRIBED_CODE:
                     await self.run(self.store.opt_out, phone, "CARRIER")
-                    logger.info("Twilio reports %s unsubscribed: recorded as opted out",
-                                mask_phone(phone))
+                    logger.info(
+                        "Twilio reports %s unsubscribed: recorded as opted out", mask_phone(phone)
+                    )
                     return False
                 retry = error.status == 429 or error.status >= 500
-                logger.warning("Twilio refused an SMS to %s (HTTP %s, code %s)%s",
-                               mask_phone(phone), error.status, error.code,
-                               ", retrying" if retry and attempt < SEND_ATTEMPTS else "")
+                logger.warning(
+                    "Twilio refused an SMS to %s (HTTP %s, code %s)%s",
+                    mask_phone(phone),
+                    error.status,
+                    error.code,
+                    ", retrying" if retry and attempt < SEND_ATTEMPTS else "",
+                )
                 if not retry:
                     return False
-            except requests.exceptions.ConnectionError as error:   # not sent: safe to retry
-                logger.warning("Sending an SMS to %s failed: %s", mask_phone(phone),
-                               type(error).__name__)
+            except requests.exceptions.ConnectionError as error:  # not sent: safe to retry
+                logger.warning(
+                    "Sending an SMS to %s failed: %s", mask_phone(phone), type(error).__name__
+                )
             except Exception as error:
                 # A read timeout may come after Twilio accepted the message: no retry,
                 # so the parent never gets the same text twice.
-                logger.error("Sending an SMS to %s failed: %s", mask_phone(phone),
-                             type(error).__name__)
+                logger.error(
+                    "Sending an SMS to %s failed: %s", mask_phone(phone), type(error).__name__
+                )
                 return False
             if attempt < SEND_ATTEMPTS:
                 await asyncio.sleep(0.5 * 3 ** (attempt - 1))
-        logger.error("SMS to %s not sent after %d attempts", mask_phone(phone),
-                     SEND_ATTEMPTS)
+        logger.error("SMS to %s not sent after %d attempts", mask_phone(phone), SEND_ATTEMPTS)
         return False
 
-    async def send_reply(self, phone: str, text: Optional[str],
-                         buttons: Sequence[Dict[str, Any]] = (), *, more: bool = False,
-                         choices_in_text: bool = False) -> None:
+    async def send_reply(
+        self,
+        phone: str,
+        text: Optional[str],
+        buttons: Sequence[Dict[str, Any]] = (),
+        *,
+        more: bool = False,
+        choices_in_text: bool = False,
+    ) -> None:
         """A bot message as SMS: plain text in at most 3 parts, buttons as numbers."""
         if await self.run(self.store.is_opted_out, phone):
             logger.info("Reply to %s not sent: the number opted out", mask_phone(phone))
             return
-        options = [(str(b.get("title") or ""), str(b.get("payload") or ""))
-                   for b in buttons or () if b.get("payload")][:MAX_CHOICES]
+        options = [
+            (str(b.get("title") or ""), str(b.get("payload") or ""))
+            for b in buttons or ()
+            if b.get("payload")
+        ][:MAX_CHOICES]
         if options:
             await self.run(self.store.set_choices, phone, [payload for _, payload in options])
         parts = sms_format.split_sms(sms_format.to_sms_text(text))
-        line = "" if choices_in_text else sms_format.choices_line(
-            [title for title, _ in options], more=more)
+        line = (
+            ""
+            if choices_in_text
+            else sms_format.choices_line([title for title, _ in options], more=more)
+        )
         if line:
             if parts and len(parts[-1]) + 1 + len(line) <= sms_format.MAX_CHARS:
                 parts[-1] = f"{parts[-1]}\n{line}"
@@ -230,7 +267,7 @@ class TwilioSmsOutput(OutputChannel):
 
     def __init__(self, sender: SmsSender) -> None:
         self.sender = sender
-        self.replied = False          # did this turn produce anything to text?
+        self.replied = False  # did this turn produce anything to text?
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         custom = message.get("custom")
@@ -242,16 +279,21 @@ class TwilioSmsOutput(OutputChannel):
             logger.debug("A message with no text was not sent by SMS")
             return
         self.replied = True
-        await self.sender.send_reply(recipient_id, text, buttons,
-                                     more=bool(options.get("more")),
-                                     choices_in_text=bool(options.get("choices_in_text")))
+        await self.sender.send_reply(
+            recipient_id,
+            text,
+            buttons,
+            more=bool(options.get("more")),
+            choices_in_text=bool(options.get("choices_in_text")),
+        )
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         self.replied = True
         await self.sender.send_reply(recipient_id, text)
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         self.replied = True
         await self.sender.send_reply(recipient_id, text, buttons)
 
@@ -286,21 +328,33 @@ class TwilioSmsInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls(TwilioSettings.load(credentials))
 
-    def __init__(self, settings: TwilioSettings, store: Optional[SmsStore] = None,
-                 client: Any = None, texts: Optional[Dict[str, str]] = None) -> None:
+    def __init__(
+        self,
+        settings: TwilioSettings,
+        store: Optional[SmsStore] = None,
+        client: Any = None,
+        texts: Optional[Dict[str, str]] = None,
+    ) -> None:
         self.settings = settings
         self.sender: Optional[SmsSender] = None
         self._tasks: set = set()
         self._locks = _PhoneLocks()
         if not settings.configured:
-            logger.warning("The Twilio SMS channel is off: set %s. Its webhook answers 503 "
-                           "and no SMS is sent.", ", ".join(settings.missing()))
+            logger.warning(
+                "The Twilio SMS channel is off: set %s. Its webhook answers 503 "
+                "and no SMS is sent.",
+                ", ".join(settings.missing()),
+            )
             return
         self.validator = RequestValidator(settings.auth_token)
-        self.sender = SmsSender(settings, store or SmsStore(settings.state_file or None),
-                                texts or _load_texts(), client)
-        logger.info("Twilio SMS channel on (REST API %s, webhook address %s)",
-                    settings.api_url, settings.webhook_url or "as received")
+        self.sender = SmsSender(
+            settings, store or SmsStore(settings.state_file or None), texts or _load_texts(), client
+        )
+        logger.info(
+            "Twilio SMS channel on (REST API %s, webhook address %s)",
+            settings.api_url,
+            settings.webhook_url or "as received",
+        )
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         # None makes Rasa collect the messages instead (nothing is sent) when off.
@@ -324,8 +378,9 @@ class TwilioSmsInput(InputChannel):
             if self.sender is None:
                 return response.text("The SMS channel is not configured.", status=503)
             # Twilio signs every field, blank ones included: parse them all.
-            params = RequestParameters(parse_qs(request.body.decode("utf-8", "replace"),
-                                                keep_blank_values=True))
+            params = RequestParameters(
+                parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+            )
             if not self._signed(request, params):
                 logger.warning("Twilio webhook refused: missing or wrong X-Twilio-Signature")
                 return response.text("Forbidden", status=403)
@@ -336,8 +391,14 @@ class TwilioSmsInput(InputChannel):
                     media = int(params.get("NumMedia") or 0)
                 except ValueError:
                     media = 0
-                task = asyncio.create_task(self._locks(phone, lambda: self._handle(
-                    on_new_message, phone, params.get("Body") or "", media, sid)))
+                task = asyncio.create_task(
+                    self._locks(
+                        phone,
+                        lambda: self._handle(
+                            on_new_message, phone, params.get("Body") or "", media, sid
+                        ),
+                    )
+                )
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             elif phone:
@@ -346,8 +407,14 @@ class TwilioSmsInput(InputChannel):
 
         return hook
 
-    async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                      phone: str, body: str, media: int, sid: str) -> None:
+    async def _handle(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        phone: str,
+        body: str,
+        media: int,
+        sid: str,
+    ) -> None:
         sender, store = self.sender, self.sender.store
         try:
             word = sms_format.keyword(body)
@@ -360,8 +427,7 @@ class TwilioSmsInput(InputChannel):
                 await sender.send(phone, sender.texts["start"])
                 return
             if await sender.run(store.is_opted_out, phone):
-                logger.info("Message from %s, who opted out: not answered",
-                            mask_phone(phone))
+                logger.info("Message from %s, who opted out: not answered", mask_phone(phone))
                 return
             # STOP and START always work; anything else counts against the per-sender
             # limit (addons/server/rate_limit.py), told once a window since every SMS costs.
@@ -376,7 +442,7 @@ class TwilioSmsInput(InputChannel):
             if not body.strip():
                 await sender.send(phone, sender.texts["photo" if media else "empty"])
                 return
-            text = body.replace("¡", "@")   # some carriers turn @ into ¡
+            text = body.replace("¡", "@")  # some carriers turn @ into ¡
             if word == "MORE":
                 text = MORE_PAYLOAD
             else:
@@ -384,13 +450,15 @@ class TwilioSmsInput(InputChannel):
                 payload = number and await sender.run(store.choice, phone, number)
                 text = payload or text
             output = TwilioSmsOutput(sender)
-            await on_new_message(UserMessage(text, output, phone,
-                                             input_channel=CHANNEL_NAME, message_id=sid or None))
+            await on_new_message(
+                UserMessage(text, output, phone, input_channel=CHANNEL_NAME, message_id=sid or None)
+            )
             if not output.replied:
                 # Every message gets an answer here; none means a failure on the way (the
                 # action server down...): the parent still gets the practice's number.
-                logger.error("No reply for an SMS from %s: sent the fallback text",
-                             mask_phone(phone))
+                logger.error(
+                    "No reply for an SMS from %s: sent the fallback text", mask_phone(phone)
+                )
                 await sender.send(phone, sender.texts["error"])
         except Exception:
             logger.exception("Handling an SMS from %s failed", mask_phone(phone))

@@ -8,6 +8,7 @@
 * ``choices_line`` renders buttons as numbered choices ("Reply 1 for ...").
 * ``keyword`` recognises the carrier keywords (STOP, START, HELP...) and MORE.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,8 @@ from typing import List, Optional, Sequence
 
 from common.gsm7 import GSM7, is_gsm7  # noqa: F401  (is_gsm7 re-exported for the channel)
 
-MAX_CHARS = 320          # every outbound SMS: at most 320 GSM-7 characters
-MAX_PARTS = 3            # a long answer is sent as at most 3 messages
+MAX_CHARS = 320  # every outbound SMS: at most 320 GSM-7 characters
+MAX_PARTS = 3  # a long answer is sent as at most 3 messages
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 START_WORDS = frozenset({"START", "UNSTOP"})
@@ -25,14 +26,41 @@ HELP_WORDS = frozenset({"HELP"})
 MORE_WORDS = frozenset({"MORE"})
 
 _REPLACEMENTS = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-    "\u2212": "-", "\u2022": "-", "\u00b7": "-",
-    "\u2026": "...", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ",
-    "\u00b0": " degrees", "\u00bd": "1/2", "\u00bc": "1/4", "\u00be": "3/4",
-    "\u2122": "", "\u00ae": "", "\u00a9": "(c)", "\u00d7": "x",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "`": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2015": "-",
+    "\u2212": "-",
+    "\u2022": "-",
+    "\u00b7": "-",
+    "\u2026": "...",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\t": " ",
+    "\u00b0": " degrees",
+    "\u00bd": "1/2",
+    "\u00bc": "1/4",
+    "\u00be": "3/4",
+    "\u2122": "",
+    "\u00ae": "",
+    "\u00a9": "(c)",
+    "\u00d7": "x",
 }
 
 _PAYLOAD = re.compile(r"(?<!\S)/[A-Za-z_][A-Za-z0-9_]*(\{[^{}]*\})?(?=\s|$|[.,;)])")
@@ -58,8 +86,9 @@ def to_gsm7(text: str) -> str:
             out.append(_REPLACEMENTS[char])
             continue
         # Accented letters outside GSM-7 lose their accent (ç -> c); the rest goes.
-        base = "".join(c for c in unicodedata.normalize("NFKD", char)
-                       if not unicodedata.combining(c))
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
         out.append(base if base and all(c in GSM7 for c in base) else "")
     return "".join(out)
 
@@ -67,7 +96,7 @@ def to_gsm7(text: str) -> str:
 def to_sms_text(text: Optional[str]) -> str:
     """Plain, GSM-7, single-spaced text for an SMS; paragraphs kept as newlines."""
     text = text or ""
-    text = _SOURCE_PARAGRAPH.sub("", text)          # citations stay on the chat channel
+    text = _SOURCE_PARAGRAPH.sub("", text)  # citations stay on the chat channel
     text = _TAG.sub(" ", text)
     text = _MD_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
     text = _MD_CODE.sub(r"\1", text)
@@ -75,7 +104,7 @@ def to_sms_text(text: Optional[str]) -> str:
     text = _MD_UNDERSCORE.sub(r"\1", text)
     text = _MD_HEADING.sub("", text)
     text = _MD_BULLET.sub("- ", text)
-    text = _PAYLOAD.sub("", text)                    # a payload never reaches a parent
+    text = _PAYLOAD.sub("", text)  # a payload never reaches a parent
     text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
     text = to_gsm7(text)
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n|\r", text)]
@@ -98,7 +127,7 @@ def _pack(pieces: Sequence[str], limit: int) -> List[str]:
             continue
         words, current = piece.split(" "), ""
         for word in words:
-            while len(word) > limit:                 # a very long "word" (a URL...)
+            while len(word) > limit:  # a very long "word" (a URL...)
                 if current:
                     chunks.append(current)
                     current = ""
@@ -137,7 +166,7 @@ def split_sms(text: str, limit: int = MAX_CHARS, max_parts: int = MAX_PARTS) -> 
     sentences = [s for s in _SENTENCE_END.split(" ".join(text.split())) if s]
     chunks = _pack(sentences, limit - prefix_room)
     if len(chunks) > max_parts:
-        rest = " ".join(chunks[max_parts - 1:])
+        rest = " ".join(chunks[max_parts - 1 :])
         chunks = chunks[: max_parts - 1] + [_shorten(rest, limit - prefix_room)]
     total = len(chunks)
     return [f"({i}/{total}) {chunk}" for i, chunk in enumerate(chunks, 1)]
@@ -167,8 +196,12 @@ def choices_line(titles: Sequence[str], more: bool = False) -> str:
 def keyword(body: Optional[str]) -> Optional[str]:
     """'STOP', 'START', 'HELP' or 'MORE' when the whole message is that keyword."""
     word = re.sub(r"[\s.!,;:'\"]+", "", (body or "").upper())
-    for name, words in (("STOP", STOP_WORDS), ("START", START_WORDS),
-                        ("HELP", HELP_WORDS), ("MORE", MORE_WORDS)):
+    for name, words in (
+        ("STOP", STOP_WORDS),
+        ("START", START_WORDS),
+        ("HELP", HELP_WORDS),
+        ("MORE", MORE_WORDS),
+    ):
         if word in words:
             return name
     return None

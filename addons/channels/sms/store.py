@@ -9,6 +9,7 @@ The file is ``SMS_STATE_FILE`` (default ``var/sms_state.sqlite3`` in the project
 a git-ignored folder). Every method is synchronous and quick; the connector calls
 them from a worker thread, never on the event loop.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ from common.paths import DEFAULT_SMS_STATE_FILE
 from common.settings import current
 
 DEFAULT_STATE_FILE = DEFAULT_SMS_STATE_FILE
-SEEN_TTL_SECONDS = 7 * 24 * 3600      # Twilio retries within minutes; keep a week
+SEEN_TTL_SECONDS = 7 * 24 * 3600  # Twilio retries within minutes; keep a week
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS opt_outs (
@@ -45,11 +46,12 @@ class SmsStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._inserts = 0
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False,
-                                   isolation_level=None, timeout=10)
+        self._db = sqlite3.connect(
+            str(self.path), check_same_thread=False, isolation_level=None, timeout=10
+        )
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")   # an opt-out must survive a crash
+            self._db.execute("PRAGMA synchronous=FULL")  # an opt-out must survive a crash
             self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -62,32 +64,36 @@ class SmsStore:
         with self._lock:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO opt_outs (phone, keyword, at) VALUES (?, ?, ?)",
-                (phone, keyword, time.time()))
+                (phone, keyword, time.time()),
+            )
             return cursor.rowcount == 1
 
     def opt_in(self, phone: str) -> bool:
         """Removes the opt-out; True when the number was opted out."""
         with self._lock:
-            return self._db.execute("DELETE FROM opt_outs WHERE phone = ?",
-                                    (phone,)).rowcount == 1
+            return self._db.execute("DELETE FROM opt_outs WHERE phone = ?", (phone,)).rowcount == 1
 
     def is_opted_out(self, phone: str) -> bool:
         with self._lock:
-            return self._db.execute("SELECT 1 FROM opt_outs WHERE phone = ?",
-                                    (phone,)).fetchone() is not None
+            return (
+                self._db.execute("SELECT 1 FROM opt_outs WHERE phone = ?", (phone,)).fetchone()
+                is not None
+            )
 
     # --- numbered choices ---------------------------------------------------
     def set_choices(self, phone: str, payloads: List[str]) -> None:
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO choices (phone, payloads, at) VALUES (?, ?, ?)",
-                (phone, json.dumps(list(payloads)), time.time()))
+                (phone, json.dumps(list(payloads)), time.time()),
+            )
 
     def choice(self, phone: str, number: int) -> Optional[str]:
         """The payload of choice ``number`` (1-based) last offered to ``phone``."""
         with self._lock:
-            row = self._db.execute("SELECT payloads FROM choices WHERE phone = ?",
-                                   (phone,)).fetchone()
+            row = self._db.execute(
+                "SELECT payloads FROM choices WHERE phone = ?", (phone,)
+            ).fetchone()
         if not row:
             return None
         payloads = json.loads(row[0])
@@ -98,11 +104,15 @@ class SmsStore:
         """Marks a MessageSid as accepted; False when it was accepted before."""
         now = time.time()
         with self._lock:
-            new = self._db.execute(
-                "INSERT OR IGNORE INTO seen_messages (sid, at) VALUES (?, ?)",
-                (sid, now)).rowcount == 1
+            new = (
+                self._db.execute(
+                    "INSERT OR IGNORE INTO seen_messages (sid, at) VALUES (?, ?)", (sid, now)
+                ).rowcount
+                == 1
+            )
             self._inserts += 1
-            if self._inserts % 500 == 1:              # prune now and then
-                self._db.execute("DELETE FROM seen_messages WHERE at < ?",
-                                 (now - SEEN_TTL_SECONDS,))
+            if self._inserts % 500 == 1:  # prune now and then
+                self._db.execute(
+                    "DELETE FROM seen_messages WHERE at < ?", (now - SEEN_TTL_SECONDS,)
+                )
         return new

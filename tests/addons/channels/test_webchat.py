@@ -1,5 +1,6 @@
 """The widget's channel (addons/channels/webchat.py): units, then the real server
 over HTTP and Socket.IO without a browser (origins, sessions, history, files)."""
+
 import asyncio
 import gzip
 import json
@@ -13,36 +14,48 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, Restarted, SlotSet, UserUttered
 
 from addons.channels.origins import allowed_origins, normalize_origin
-from addons.channels.webchat import (
-    history_messages, phone_href, same_origin, valid_session_id)
+from addons.channels.webchat import history_messages, phone_href, same_origin, valid_session_id
 from tests.helpers.live_servers import post
 
 PAYLOAD = '/ask_topic{"topic":"crown"}'
 
 
 # --- units ---------------------------------------------------------------------------
-@pytest.mark.parametrize("value, expected", [
-    ("http://localhost:5005", "http://localhost:5005"),
-    ("https://Example.com/", "https://example.com"),
-    ("https://example.com:443", "https://example.com"),
-    ("http://example.com:8080", "http://example.com:8080"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("http://localhost:5005", "http://localhost:5005"),
+        ("https://Example.com/", "https://example.com"),
+        ("https://example.com:443", "https://example.com"),
+        ("http://example.com:8080", "http://example.com:8080"),
+    ],
+)
 def test_origins_are_normalized_as_browsers_send_them(value, expected):
     assert normalize_origin(value) == expected
 
 
-@pytest.mark.parametrize("value", [
-    "*", "https://*.example.com", "example.com", "ftp://example.com",
-    "https://example.com/page", "https://example.com?x=1", "https://user@example.com", "",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "*",
+        "https://*.example.com",
+        "example.com",
+        "ftp://example.com",
+        "https://example.com/page",
+        "https://example.com?x=1",
+        "https://user@example.com",
+        "",
+    ],
+)
 def test_a_malformed_origin_stops_the_server(value):
     with pytest.raises(ValueError):
         normalize_origin(value)
 
 
 def test_allowed_origins_come_from_the_practice_settings():
-    assert allowed_origins({"allowed_origins": ["https://a.example", "https://a.example/"]}) \
-        == ["https://a.example"]
+    assert allowed_origins({"allowed_origins": ["https://a.example", "https://a.example/"]}) == [
+        "https://a.example"
+    ]
     assert allowed_origins({}) == []
 
 
@@ -59,17 +72,24 @@ def test_session_ids_are_32_hex_characters_only():
 
 
 def test_phone_link_prefers_the_e164_number():
-    assert phone_href({"phone": "(555) 010-0123", "phone_e164": "+15550100123"}) == "tel:+15550100123"
+    assert (
+        phone_href({"phone": "(555) 010-0123", "phone_e164": "+15550100123"}) == "tel:+15550100123"
+    )
     assert phone_href({"phone": "(555) 010-0123"}) == "tel:+15550100123"
 
 
 def test_history_shows_button_titles_and_starts_after_a_restart():
     button = {"title": "Crowns", "payload": PAYLOAD}
     events = [
-        UserUttered("old conversation"), BotUttered("old answer"), Restarted(),
-        ActionExecuted("action_listen"), UserUttered("hi"),
-        BotUttered("Hello!", data={"buttons": [button]}), SlotSet("procedure", "pulpotomy"),
-        UserUttered(PAYLOAD), BotUttered("About crowns.\n\nSource: X", data={"buttons": [button]}),
+        UserUttered("old conversation"),
+        BotUttered("old answer"),
+        Restarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hi"),
+        BotUttered("Hello!", data={"buttons": [button]}),
+        SlotSet("procedure", "pulpotomy"),
+        UserUttered(PAYLOAD),
+        BotUttered("About crowns.\n\nSource: X", data={"buttons": [button]}),
     ]
     assert history_messages(events) == [
         {"sender": "user", "text": "hi"},
@@ -109,8 +129,13 @@ def test_demo_page_is_served_with_a_strict_policy(servers):
 
 
 def test_widget_files_only_from_the_build_folder(servers):
-    for name in ("..%2Fspacy_en_pulpcare%2Fmeta.json", "..%2F..%2Fpractice.yml", ".hidden.js",
-                 "widget.js.map", "%2Fetc%2Fpasswd"):
+    for name in (
+        "..%2Fspacy_en_pulpcare%2Fmeta.json",
+        "..%2F..%2Fpractice.yml",
+        ".hidden.js",
+        "widget.js.map",
+        "%2Fetc%2Fpasswd",
+    ):
         status, _, _ = fetch(f"{servers.base}/widget/{name}")
         assert status == 404, name
 
@@ -156,7 +181,7 @@ def test_socketio_refuses_other_origins(servers, practice_site, other_site):
     assert status == 200
     # exactly one header: two (engine.io's and Sanic-CORS's) would make browsers refuse it
     assert headers.get_all("Access-Control-Allow-Origin") == [practice_site.origin]
-    status, headers, _ = fetch(url, {"Origin": servers.base})        # its own demo page
+    status, headers, _ = fetch(url, {"Origin": servers.base})  # its own demo page
     assert status == 200
 
 
@@ -168,8 +193,9 @@ class Client:
         import socketio
 
         self.sio = socketio.AsyncClient(reconnection=False)
-        self.events = {name: asyncio.Queue() for name in
-                       ("session_confirm", "session_history", "bot_uttered")}
+        self.events = {
+            name: asyncio.Queue() for name in ("session_confirm", "session_history", "bot_uttered")
+        }
         for name, queue in self.events.items():
             self.sio.on(name, queue.put_nowait)
 
@@ -192,7 +218,7 @@ class Client:
 
 
 def test_sessions_cannot_name_other_conversations(servers, answers):
-    rest_conversation = uuid.uuid4().hex            # a REST client's, with a hex sender id
+    rest_conversation = uuid.uuid4().hex  # a REST client's, with a hex sender id
     assert post(servers.base, rest_conversation, "what is a pulpotomy")
 
     async def scenario():
@@ -212,11 +238,12 @@ def test_sessions_cannot_name_other_conversations(servers, answers):
             await client.sio.emit("user_uttered", {"message": PAYLOAD, "session_id": confirmed})
             answer = await client.next("bot_uttered")
             assert "crown" in answer["text"].lower()
-            assert answer["quick_replies"] and "\n\nSource" in answer["text"]   # one event
+            assert answer["quick_replies"] and "\n\nSource" in answer["text"]  # one event
             # as on the REST channel: an over-long message is not processed
             await client.sio.emit("user_uttered", {"message": "x" * 6000, "session_id": confirmed})
-            assert (await client.next("bot_uttered"))["text"] == \
-                answers.reply("input_too_long").long_text
+            assert (await client.next("bot_uttered"))["text"] == answers.reply(
+                "input_too_long"
+            ).long_text
         finally:
             await client.close()
 
@@ -226,9 +253,10 @@ def test_sessions_cannot_name_other_conversations(servers, answers):
             same, history = await again.session(confirmed)
             assert same == confirmed
             shown = [(m["sender"], m["text"]) for m in history["messages"]]
-            assert shown == [("user", PAYLOAD), ("bot", answer["text"])]   # not the refused one
+            assert shown == [("user", PAYLOAD), ("bot", answer["text"])]  # not the refused one
             assert history["messages"][-1]["buttons"] == [
-                {"title": b["title"], "payload": b["payload"]} for b in answer["quick_replies"]]
+                {"title": b["title"], "payload": b["payload"]} for b in answer["quick_replies"]
+            ]
         finally:
             await again.close()
 

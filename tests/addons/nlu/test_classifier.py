@@ -1,4 +1,5 @@
 """TfidfIntentClassifier: trained with Rasa's own tokenizer and featurizers."""
+
 import numpy as np
 import pytest
 import scipy.sparse
@@ -15,14 +16,27 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from addons.nlu.classifier import TfidfIntentClassifier, _sentence_blocks, _weight
 
 EXAMPLES = {
-    "ask_crown": ["why does my son need a crown", "why a crown and not a filling",
-                  "can we get a white crown", "does the crown fall out with the tooth",
-                  "why is there a silver cap on her tooth"],
-    "ask_cost": ["how much does a pulpotomy cost", "is it covered by insurance",
-                 "do you take medicaid", "what will we pay for the crown and the pulpotomy",
-                 "price for a baby root canal"],
-    "ask_pain": ["will it hurt", "is a pulpotomy painful", "will they numb her",
-                 "does the needle hurt", "is my daughter going to be in pain"],
+    "ask_crown": [
+        "why does my son need a crown",
+        "why a crown and not a filling",
+        "can we get a white crown",
+        "does the crown fall out with the tooth",
+        "why is there a silver cap on her tooth",
+    ],
+    "ask_cost": [
+        "how much does a pulpotomy cost",
+        "is it covered by insurance",
+        "do you take medicaid",
+        "what will we pay for the crown and the pulpotomy",
+        "price for a baby root canal",
+    ],
+    "ask_pain": [
+        "will it hurt",
+        "is a pulpotomy painful",
+        "will they numb her",
+        "does the needle hurt",
+        "is my daughter going to be in pain",
+    ],
 }
 
 
@@ -39,18 +53,30 @@ def _featurizers(storage):
     tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
     words = CountVectorsFeaturizer.create(
         {**CountVectorsFeaturizer.get_default_config(), "alias": "words"},
-        storage, Resource("words"), _context("words"))
+        storage,
+        Resource("words"),
+        _context("words"),
+    )
     chars = CountVectorsFeaturizer.create(
-        {**CountVectorsFeaturizer.get_default_config(), "alias": "chars",
-         "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4},
-        storage, Resource("chars"), _context("chars"))
+        {
+            **CountVectorsFeaturizer.get_default_config(),
+            "alias": "chars",
+            "analyzer": "char_wb",
+            "min_ngram": 2,
+            "max_ngram": 4,
+        },
+        storage,
+        Resource("chars"),
+        _context("chars"),
+    )
     return tokenizer, [words, chars]
 
 
 def _train(storage, examples=EXAMPLES, config=None):
     tokenizer, featurizers = _featurizers(storage)
-    data = TrainingData([Message.build(text=t, intent=i)
-                         for i, texts in examples.items() for t in texts])
+    data = TrainingData(
+        [Message.build(text=t, intent=i) for i, texts in examples.items() for t in texts]
+    )
     tokenizer.process_training_data(data)
     for featurizer in featurizers:
         featurizer.train(data)
@@ -58,7 +84,10 @@ def _train(storage, examples=EXAMPLES, config=None):
     resource = Resource("classifier")
     classifier = TfidfIntentClassifier.create(
         {**TfidfIntentClassifier.get_default_config(), **(config or {})},
-        storage, resource, _context("classifier"))
+        storage,
+        resource,
+        _context("classifier"),
+    )
     classifier.train(data)
 
     def featurize(text):
@@ -77,11 +106,14 @@ def _classify(classifier, featurize, text):
     return message
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("how much is the crown", "ask_cost"),   # "crown" alone would say ask_crown
-    ("why the white crown", "ask_crown"),
-    ("will the numbing shot hurt him", "ask_pain"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("how much is the crown", "ask_cost"),  # "crown" alone would say ask_crown
+        ("why the white crown", "ask_crown"),
+        ("will the numbing shot hurt him", "ask_pain"),
+    ],
+)
 def test_predicts_the_intent_of_unseen_messages(storage, text, intent):
     classifier, _, featurize = _train(storage)
     assert _classify(classifier, featurize, text).get("intent")["name"] == intent
@@ -89,8 +121,10 @@ def test_predicts_the_intent_of_unseen_messages(storage, text, intent):
 
 def test_long_message_with_context_keeps_its_intent(storage):
     classifier, _, featurize = _train(storage)
-    story = ("my daughter is five and she has been so brave at every visit but "
-             "the dentist told us on tuesday that her back tooth needs work and ")
+    story = (
+        "my daughter is five and she has been so brave at every visit but "
+        "the dentist told us on tuesday that her back tooth needs work and "
+    )
     message = _classify(classifier, featurize, story + "will it hurt")
     assert message.get("intent")["name"] == "ask_pain"
 
@@ -106,8 +140,9 @@ def test_ranking_is_a_probability_distribution(storage):
     assert message.get("intent") == ranking[0]
 
 
-@pytest.mark.parametrize("intents", [list(EXAMPLES), ["ask_crown", "ask_cost"]],
-                         ids=["three intents", "two intents"])
+@pytest.mark.parametrize(
+    "intents", [list(EXAMPLES), ["ask_crown", "ask_cost"]], ids=["three intents", "two intents"]
+)
 def test_confidences_are_those_of_scikit_learn(storage, intents):
     """The stored arrays give the same probabilities as the fitted model did."""
     from sklearn.linear_model import LogisticRegression
@@ -116,25 +151,29 @@ def test_confidences_are_those_of_scikit_learn(storage, intents):
     classifier, _, featurize = _train(storage, examples)
     train = [featurize(t) for texts in examples.values() for t in texts]
     labels = [i for i, texts in examples.items() for t in texts]
+
     def weighted(messages):
         return classifier._matrix([_sentence_blocks(m) for m in messages])
 
-    model = LogisticRegression(C=300.0, max_iter=1000, random_state=42).fit(weighted(train),
-                                                                            labels)
+    model = LogisticRegression(C=300.0, max_iter=1000, random_state=42).fit(weighted(train), labels)
     probe = [featurize("does insurance pay for the crown")]
-    ours = {r["name"]: r["confidence"]
-            for r in _classify(classifier, featurize, probe[0].get("text")).get("intent_ranking")}
+    ours = {
+        r["name"]: r["confidence"]
+        for r in _classify(classifier, featurize, probe[0].get("text")).get("intent_ranking")
+    }
     theirs = dict(zip(model.classes_, model.predict_proba(weighted(probe))[0]))
     assert ours == pytest.approx(theirs, abs=1e-6)
 
 
 def test_saved_and_loaded_model_predicts_the_same(storage):
     classifier, resource, featurize = _train(storage)
-    loaded = TfidfIntentClassifier.load(TfidfIntentClassifier.get_default_config(), storage,
-                                        resource, _context("classifier"))
+    loaded = TfidfIntentClassifier.load(
+        TfidfIntentClassifier.get_default_config(), storage, resource, _context("classifier")
+    )
     for text in ("how much is it", "does it hurt", "a white cap?"):
-        assert (_classify(loaded, featurize, text).get("intent_ranking")
-                == _classify(classifier, featurize, text).get("intent_ranking"))
+        assert _classify(loaded, featurize, text).get("intent_ranking") == _classify(
+            classifier, featurize, text
+        ).get("intent_ranking")
     with storage.read_from(resource) as directory:
         with np.load(directory / "model.npz", allow_pickle=False) as arrays:
             assert arrays["coef"].shape[0] == len(EXAMPLES)  # plain arrays, no pickle
@@ -156,8 +195,12 @@ def test_message_without_features_is_left_alone(storage):
 
 
 def test_untrained_model_predicts_nothing(storage):
-    classifier = TfidfIntentClassifier.load(TfidfIntentClassifier.get_default_config(), storage,
-                                            Resource("never-trained"), _context("classifier"))
+    classifier = TfidfIntentClassifier.load(
+        TfidfIntentClassifier.get_default_config(),
+        storage,
+        Resource("never-trained"),
+        _context("classifier"),
+    )
     _, _, featurize = _train(storage)
     message = featurize("will it hurt")
     classifier.process([message])

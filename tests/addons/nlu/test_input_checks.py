@@ -1,4 +1,5 @@
 """Bad input is recognised before the classifier reads it."""
+
 import pytest
 
 from addons.nlu import input_checks as ic
@@ -9,7 +10,7 @@ def test_empty(text):
     assert ic.inspect(text).issue == ic.EMPTY
 
 
-@pytest.mark.parametrize("text", ["\U0001F62D\U0001F62D\U0001F9B7", "???", "!!! ...", "123"])
+@pytest.mark.parametrize("text", ["\U0001f62d\U0001f62d\U0001f9b7", "???", "!!! ...", "123"])
 def test_no_words(text):
     assert ic.inspect(text).issue == ic.NO_WORDS
 
@@ -30,22 +31,28 @@ def test_very_long_message_is_capped():
     assert len(result.text) <= ic.HARD_CAP_CHARS
 
 
-@pytest.mark.parametrize("text", [
-    "hola, mi hijo tiene dolor de muela y la cara hinchada",
-    "bonjour, est-ce que mon fils a besoin d'une pulpotomie",
-    "我的孩子需要做根管治疗吗",
-    "meu filho precisa de uma pulpotomia, está com dor",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hola, mi hijo tiene dolor de muela y la cara hinchada",
+        "bonjour, est-ce que mon fils a besoin d'une pulpotomie",
+        "我的孩子需要做根管治疗吗",
+        "meu filho precisa de uma pulpotomia, está com dor",
+    ],
+)
 def test_other_languages(text):
     assert ic.inspect(text).issue == ic.OTHER_LANGUAGE
 
 
-@pytest.mark.parametrize("text", [
-    "my 4 yo needs a pulpotamy will it hurt",
-    "u think its ok if dd eats pizza tonight after the baby root canal",
-    "que? what does that mean",
-    "pulpotomy vs pulpectomy",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my 4 yo needs a pulpotamy will it hurt",
+        "u think its ok if dd eats pizza tonight after the baby root canal",
+        "que? what does that mean",
+        "pulpotomy vs pulpectomy",
+    ],
+)
 def test_english_with_typos_and_shorthand_is_fine(text):
     assert ic.inspect(text).issue is None
 

@@ -1,4 +1,5 @@
 """Deterministic red-flag detection on lemmas from the project's spaCy pipeline."""
+
 import pytest
 
 from addons.nlu.red_flags import EMERGENCY, URGENT, RedFlagDetector
@@ -14,79 +15,89 @@ def severity(detector, nlp):
     def check(text):
         doc = nlp(text.lower())
         return detector.severity((t.text, t.lemma_) for t in doc)
+
     return check
 
 
-@pytest.mark.parametrize("text", [
-    "my son is having trouble breathing since this morning",
-    "she cant swallow anything, even water",
-    "hard for him to swallow and hes drooling",
-    "swelling is going up toward her eye",
-    "his eye is almost swollen shut",
-    "the swelling is spreading down his neck",
-    "his neck looks fat on one side",
-    "lump under the jaw on his neck is getting bigger and swollen",
-    "it wont stop bleeding its been an hour after the pulpectomy",
-    "she's breathing weird and her face is puffy",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son is having trouble breathing since this morning",
+        "she cant swallow anything, even water",
+        "hard for him to swallow and hes drooling",
+        "swelling is going up toward her eye",
+        "his eye is almost swollen shut",
+        "the swelling is spreading down his neck",
+        "his neck looks fat on one side",
+        "lump under the jaw on his neck is getting bigger and swollen",
+        "it wont stop bleeding its been an hour after the pulpectomy",
+        "she's breathing weird and her face is puffy",
+    ],
+)
 def test_emergencies(severity, text):
     assert severity(text) == EMERGENCY
 
 
-@pytest.mark.parametrize("text", [
-    "his cheek is swollen",
-    "her face looks puffy on one side after the pulpotomy",
-    "dd has a fevr of 101.5",
-    "temp is 38.9 since last night",
-    "there is pus coming from the gum above the crown",
-    "theres a little pimple on his gum by the crowned tooth",
-    "white bump on gum with yellow stuff draining",
-    "he fell off the bike and broke his front tooth, lots of blood",
-    "tooth got knocked out at soccer",
-    "we gave tylenol and motrin and nothing is helping the pain",
-    "advil isnt touching it",
-    "she cant open her mouth all the way",
-    "is some swelling normal after a pulpotomy?",
-    "a little puffiness on her jaw since last night, should i be worried",
-    "his tooth hurts worse each day and the ibuprofen doesnt do anything now",
-    "the motrin wears off after an hour and she is crying again",
-    "nothing we try helps her toothache",
-    "weve tried everything and he is still hurting",
-    "the abscess on his gum popped and its draining",
-    "ive given the max dose of ibuprofen and its doing nothing",
-    "motrin does nothing for him",
-    "the pain is way worse than yesterday even though they said soreness is normal",
-    "ok so my daughter had the pulpectomy tuesday and she was fine and ate dinner "
-    "and watched tv but this morning her jaw is swollen and she says it hurts when "
-    "she chews, anyway my real question is about the crown color",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "his cheek is swollen",
+        "her face looks puffy on one side after the pulpotomy",
+        "dd has a fevr of 101.5",
+        "temp is 38.9 since last night",
+        "there is pus coming from the gum above the crown",
+        "theres a little pimple on his gum by the crowned tooth",
+        "white bump on gum with yellow stuff draining",
+        "he fell off the bike and broke his front tooth, lots of blood",
+        "tooth got knocked out at soccer",
+        "we gave tylenol and motrin and nothing is helping the pain",
+        "advil isnt touching it",
+        "she cant open her mouth all the way",
+        "is some swelling normal after a pulpotomy?",
+        "a little puffiness on her jaw since last night, should i be worried",
+        "his tooth hurts worse each day and the ibuprofen doesnt do anything now",
+        "the motrin wears off after an hour and she is crying again",
+        "nothing we try helps her toothache",
+        "weve tried everything and he is still hurting",
+        "the abscess on his gum popped and its draining",
+        "ive given the max dose of ibuprofen and its doing nothing",
+        "motrin does nothing for him",
+        "the pain is way worse than yesterday even though they said soreness is normal",
+        "ok so my daughter had the pulpectomy tuesday and she was fine and ate dinner "
+        "and watched tv but this morning her jaw is swollen and she says it hurts when "
+        "she chews, anyway my real question is about the crown color",
+    ],
+)
 def test_call_the_practice_now(severity, text):
     assert severity(text) in (URGENT, EMERGENCY)
 
 
-@pytest.mark.parametrize("text", [
-    "what is a pulpotomy",
-    "will it hurt",
-    "will the pain be worse than a filling",
-    "is a pulpectomy worse than a pulpotomy",
-    "the dentist said abscess, should she be on antibiotics first",
-    "what if we do nothing about the tooth",
-    "is her neck going to be sore from lying back in the chair",
-    "no fever and no swelling, when can she eat",
-    "he doesn't have a fever, can he go to school tomorrow",
-    "does the crown fall out with the tooth",
-    "will they knock him out for it",
-    "how do i stop this from happening again",
-    "is it safe for a 4 year old",
-    "how long will the numbness last, he keeps chewing his lip",
-    "what can i give him for pain after",
-    "can antibiotics clear the infection instead",
-    "why not just pull the tooth",
-    "how much does a baby root canal cost",
-    "nothing to eat for an hour after, right?",
-    "we tried everything to get him to brush",
-    "when the tylenol wears off will it hurt?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is a pulpotomy",
+        "will it hurt",
+        "will the pain be worse than a filling",
+        "is a pulpectomy worse than a pulpotomy",
+        "the dentist said abscess, should she be on antibiotics first",
+        "what if we do nothing about the tooth",
+        "is her neck going to be sore from lying back in the chair",
+        "no fever and no swelling, when can she eat",
+        "he doesn't have a fever, can he go to school tomorrow",
+        "does the crown fall out with the tooth",
+        "will they knock him out for it",
+        "how do i stop this from happening again",
+        "is it safe for a 4 year old",
+        "how long will the numbness last, he keeps chewing his lip",
+        "what can i give him for pain after",
+        "can antibiotics clear the infection instead",
+        "why not just pull the tooth",
+        "how much does a baby root canal cost",
+        "nothing to eat for an hour after, right?",
+        "we tried everything to get him to brush",
+        "when the tylenol wears off will it hurt?",
+    ],
+)
 def test_ordinary_questions_are_not_flagged(severity, text):
     assert severity(text) is None
 

@@ -1,14 +1,25 @@
 """The action server killed, or hanging, mid-conversation: the parent gets the
 "can't look that up" answer with the phone number, and the conversation carries
 on with its context once the action server is back."""
+
 import time
 
 import pytest
 
-from addons.server import replies
 from addons.rasa_compat.action_call import ResilientRemoteAction, install, is_installed, uninstall
-from tests.helpers.live_servers import (PHONE, UNAVAILABLE, action_server, base_env, post, rasa_server, stop_all,
-                          text_of, wait_http, wait_rasa)
+from addons.server import replies
+from tests.helpers.live_servers import (
+    PHONE,
+    UNAVAILABLE,
+    action_server,
+    base_env,
+    post,
+    rasa_server,
+    stop_all,
+    text_of,
+    wait_http,
+    wait_rasa,
+)
 
 pytestmark = pytest.mark.e2e
 TIMEOUT = 3
@@ -18,9 +29,14 @@ TIMEOUT = 3
 def stack(tmp_path_factory):
     logs = tmp_path_factory.mktemp("fallback")
     actions = action_server(logs)
-    rasa = rasa_server(logs, base_env(ACTION_SERVER_URL=f"http://127.0.0.1:{actions.port}/webhook",
-                                      TRACKER_SQLITE_PATH=str(logs / "tracker.db"),
-                                      ACTION_TIMEOUT_SECONDS=str(TIMEOUT)))
+    rasa = rasa_server(
+        logs,
+        base_env(
+            ACTION_SERVER_URL=f"http://127.0.0.1:{actions.port}/webhook",
+            TRACKER_SQLITE_PATH=str(logs / "tracker.db"),
+            ACTION_TIMEOUT_SECONDS=str(TIMEOUT),
+        ),
+    )
     try:
         actions.start()
         rasa.start()
@@ -43,7 +59,12 @@ def restart(actions):
 def test_action_server_killed_then_back(stack):
     rasa, actions, _ = stack
     parent = "parent-outage"
-    assert "pulpotomy" in say(rasa, parent, "the dentist said my son needs a pulpotamy, what does that mean?").lower()
+    assert (
+        "pulpotomy"
+        in say(
+            rasa, parent, "the dentist said my son needs a pulpotamy, what does that mean?"
+        ).lower()
+    )
 
     actions.kill()
     answer = say(rasa, parent, "will it hurt?")
@@ -55,7 +76,7 @@ def test_action_server_killed_then_back(stack):
     restart(actions)
     answer = say(rasa, parent, "will it hurt?")
     assert UNAVAILABLE not in answer
-    assert "a pulpotomy" in answer.lower()          # the context survived the outage
+    assert "a pulpotomy" in answer.lower()  # the context survived the outage
     assert "pulpectomy" in say(rasa, parent, "and the other one?").lower()
 
 
@@ -63,7 +84,7 @@ def test_action_server_too_slow(stack):
     rasa, actions, _ = stack
     parent = "parent-slow"
     assert "pulpotomy" in say(rasa, parent, "what is a pulpotomy").lower()
-    actions.pause()                          # accepts connections, never answers
+    actions.pause()  # accepts connections, never answers
     try:
         started = time.monotonic()
         answer = say(rasa, parent, "will it hurt?")
@@ -82,7 +103,7 @@ def test_red_flags_are_still_answered_when_the_action_server_is_down(stack):
         answer = say(rasa, "parent-red", "his face is swollen and he has a fever")
         assert UNAVAILABLE not in answer and PHONE in answer and "now" in answer
         answer = say(rasa, "parent-red", "now he is having trouble breathing")
-        assert "911" in answer               # the safety answer, built without the action server
+        assert "911" in answer  # the safety answer, built without the action server
     finally:
         restart(actions)
 

@@ -1,7 +1,6 @@
 """The per-sender rate limit: in memory for one server, in Redis for several."""
-import asyncio
 
-import pytest
+import asyncio
 
 from addons.server.rate_limit import KEY_PREFIX, RateLimiter
 
@@ -13,8 +12,8 @@ def test_thirty_a_minute_then_polite_once_then_allowed_again():
     refused = limiter._check_memory(limiter_key, now=131)
     assert not refused.allowed and refused.notify and 28 < refused.retry_after <= 30
     again = limiter._check_memory(limiter_key, now=132)
-    assert not again.allowed and not again.notify          # told once per window
-    assert limiter._check_memory(limiter_key, now=160.5).allowed   # the oldest left the window
+    assert not again.allowed and not again.notify  # told once per window
+    assert limiter._check_memory(limiter_key, now=160.5).allowed  # the oldest left the window
 
 
 def test_senders_and_channels_are_counted_apart():
@@ -22,8 +21,13 @@ def test_senders_and_channels_are_counted_apart():
 
     async def run():
         results = []
-        for channel, sender in [("rest", "a"), ("rest", "a"), ("rest", "a"), ("rest", "b"),
-                                ("twilio", "a")]:
+        for channel, sender in [
+            ("rest", "a"),
+            ("rest", "a"),
+            ("rest", "a"),
+            ("rest", "b"),
+            ("twilio", "a"),
+        ]:
             results.append((await limiter.check(channel, sender)).allowed)
         return results
 
@@ -50,7 +54,9 @@ def test_servers_sharing_redis_share_the_count(redis_server):
         one = RateLimiter(limit=30, window=60, redis_url=redis_server.url)
         two = RateLimiter(limit=30, window=60, redis_url=redis_server.url)
         try:
-            decisions = [await (one if i % 2 else two).check("rest", "+15550104477") for i in range(32)]
+            decisions = [
+                await (one if i % 2 else two).check("rest", "+15550104477") for i in range(32)
+            ]
         finally:
             await one.close()
             await two.close()
@@ -61,7 +67,7 @@ def test_servers_sharing_redis_share_the_count(redis_server):
     assert [d.notify for d in decisions[30:]] == [True, False]
     keys = [k.decode() for k in redis.Redis.from_url(redis_server.url).keys("*")]
     assert keys and all(k.startswith(KEY_PREFIX) for k in keys)
-    assert not any("15550104477" in k for k in keys)        # hashed, no phone number in Redis
+    assert not any("15550104477" in k for k in keys)  # hashed, no phone number in Redis
 
 
 def test_redis_down_lets_messages_through():

@@ -1,6 +1,7 @@
 """The run command's start-up checks, one by one (no server started)."""
-import yaml
+
 import pytest
+import yaml
 
 from addons.server import serve
 from addons.server.fallback import unavailable_events
@@ -11,8 +12,15 @@ SECRET = "s" * 24
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in ("RASA_ENABLE_API", "RASA_AUTH_TOKEN", "RASA_JWT_SECRET", "RASA_JWT_METHOD",
-                 "ACTION_SERVER_URL", "SANIC_WORKERS", "REDIS_URL"):
+    for name in (
+        "RASA_ENABLE_API",
+        "RASA_AUTH_TOKEN",
+        "RASA_JWT_SECRET",
+        "RASA_JWT_METHOD",
+        "ACTION_SERVER_URL",
+        "SANIC_WORKERS",
+        "REDIS_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -20,8 +28,14 @@ def test_api_is_off_unless_asked_for():
     assert serve.api_arguments(["--port", "5005"]) == []
 
 
-@pytest.mark.parametrize("env, args", [({"RASA_ENABLE_API": "true"}, []), ({}, ["--enable-api"]),
-                                       ({"RASA_ENABLE_API": "1"}, ["--enable-api"])])
+@pytest.mark.parametrize(
+    "env, args",
+    [
+        ({"RASA_ENABLE_API": "true"}, []),
+        ({}, ["--enable-api"]),
+        ({"RASA_ENABLE_API": "1"}, ["--enable-api"]),
+    ],
+)
 def test_api_without_a_secret_is_refused(monkeypatch, capsys, env, args):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -36,7 +50,13 @@ def test_api_secrets_come_from_the_environment(monkeypatch):
     assert serve.api_arguments([]) == ["--enable-api", "--auth-token", SECRET]
     monkeypatch.setenv("RASA_JWT_SECRET", SECRET + "j")
     assert serve.api_arguments(["--enable-api"]) == [
-        "--jwt-secret", SECRET + "j", "--jwt-method", "HS256", "--auth-token", SECRET]
+        "--jwt-secret",
+        SECRET + "j",
+        "--jwt-method",
+        "HS256",
+        "--auth-token",
+        SECRET,
+    ]
 
 
 def test_cors_comes_from_the_practice_settings():
@@ -48,8 +68,10 @@ def test_cors_comes_from_the_practice_settings():
 
 def test_action_server_url_rewrites_the_endpoints(monkeypatch, tmp_path):
     source = tmp_path / "endpoints.yml"
-    source.write_text("action_endpoint:\n  url: http://localhost:5055/webhook\n"
-                      "tracker_store:\n  type: addons.server.stores.EnvSQLTrackerStore\n")
+    source.write_text(
+        "action_endpoint:\n  url: http://localhost:5055/webhook\n"
+        "tracker_store:\n  type: addons.server.stores.EnvSQLTrackerStore\n"
+    )
     assert serve.endpoints_arguments(["--endpoints", str(source)]) == ["--endpoints", str(source)]
     monkeypatch.setenv("ACTION_SERVER_URL", "http://actions.internal:5055/webhook")
     args = serve.endpoints_arguments(["--port", "1", "--endpoints", str(source)])
@@ -90,18 +112,22 @@ def test_unavailable_reply_uses_the_practice_phone_and_keeps_red_flags_safe(know
     assert knowledge.practice["phone"] in event.text
     [event] = unavailable_events(Channel("twilio"), Tracker("ask_pain"))
     assert event.text == knowledge.reply("action_unavailable").sms
-    [event] = unavailable_events(Channel("rest"), Tracker(
-        "report_red_flag", [{"entity": "red_flag", "value": "emergency"}]))
+    [event] = unavailable_events(
+        Channel("rest"), Tracker("report_red_flag", [{"entity": "red_flag", "value": "emergency"}])
+    )
     assert event.text == knowledge.reply(knowledge.red_flag_topic("emergency")).long_text
     assert "911" in event.text
 
 
 def test_nothing_is_sent_to_third_parties(monkeypatch, tmp_path):
-    from pathlib import Path
 
     root = PROJECT_ROOT
     endpoints = yaml.safe_load((root / "endpoints.yml").read_text())
-    assert set(endpoints) <= {"action_endpoint", "tracker_store", "lock_store"}  # no broker, NLG, models
+    assert set(endpoints) <= {
+        "action_endpoint",
+        "tracker_store",
+        "lock_store",
+    }  # no broker, NLG, models
     monkeypatch.setenv("RASA_TELEMETRY_ENABLED", "true")
     monkeypatch.setenv("TRACKER_SQLITE_PATH", str(tmp_path / "t.db"))
     import os

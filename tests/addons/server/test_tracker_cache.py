@@ -1,14 +1,14 @@
 """The tracker store keeps recent conversations in memory, but the database stays
 the truth: what it writes is what Rasa's own SQL store writes, and a change made
 by anyone else (another server, retention) is seen on the next read."""
+
 import asyncio
 import sqlite3
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted, SlotSet,
-                                     UserUttered)
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 
 from addons.server.stores import EnvSQLTrackerStore
 
@@ -68,14 +68,15 @@ def test_rows_written_are_rasas_own_and_reads_come_back_equal(db):
 
     stored = rasa_view(db, "p1")
     assert texts(stored) == ["what is a pulpotomy", "will it hurt", "how long is recovery"]
-    assert len(stored) == len(tracker.events)          # nothing written twice
+    assert len(stored) == len(tracker.events)  # nothing written twice
     again = run(store.retrieve("p1"))
     assert [e.as_dict() for e in again.events] == stored
     assert again.get_slot("procedure") == "pulpotomy"
     with sqlite3.connect(db) as connection:
         columns = connection.execute(
             "select type_name, intent_name, action_name from events where sender_id='p1' "
-            "order by id").fetchall()
+            "order by id"
+        ).fetchall()
     assert ("user", "ask_definition", None) in columns
     assert ("action", None, "action_answer") in columns
 
@@ -85,13 +86,13 @@ def test_another_server_writing_is_seen_on_the_next_read(db):
     tracker = run(new_tracker(first, "p2"))
     turn(tracker, "what is a pulpectomy", "ask_definition", "pulpectomy")
     run(first.save(tracker))
-    run(first.retrieve("p2"))                           # now held in the first one's memory
+    run(first.retrieve("p2"))  # now held in the first one's memory
 
-    other = run(second.retrieve("p2"))                  # the next message went to server 2
+    other = run(second.retrieve("p2"))  # the next message went to server 2
     turn(other, "will it hurt", "ask_pain")
     run(second.save(other))
 
-    tracker = run(first.retrieve("p2"))                 # and the one after to server 1
+    tracker = run(first.retrieve("p2"))  # and the one after to server 1
     assert texts([e.as_dict() for e in tracker.events]) == ["what is a pulpectomy", "will it hurt"]
     turn(tracker, "thanks", "thank")
     run(first.save(tracker))
@@ -118,7 +119,7 @@ def test_a_stale_tracker_is_saved_the_way_rasa_saves_it(db):
     stale = run(store.retrieve("p4"))
     turn(held, "what is the pulp", "ask_pulp")
     run(store.save(held))
-    turn(stale, "thanks", "thank")                      # built from the same, now older, state
+    turn(stale, "thanks", "thank")  # built from the same, now older, state
     run(store.save(stale))
     assert len(rasa_view(db, "p4")) == len(held.events)  # Rasa's rule: nothing duplicated
 

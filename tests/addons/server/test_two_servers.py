@@ -1,6 +1,7 @@
 """Two Rasa servers sharing real PostgreSQL (tracker store) and Redis (lock store,
 rate limit): one conversation's messages alternate between them, context is kept
 and no turn is lost or doubled, even when messages arrive at the same time."""
+
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -8,8 +9,17 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from addons.server import replies
-from tests.helpers.live_servers import (action_server, base_env, post, rasa_server, request, stop_all, text_of,
-                          wait_http, wait_rasa)
+from tests.helpers.live_servers import (
+    action_server,
+    base_env,
+    post,
+    rasa_server,
+    request,
+    stop_all,
+    text_of,
+    wait_http,
+    wait_rasa,
+)
 from tests.helpers.tracker_seed import stored_events
 
 pytestmark = pytest.mark.e2e
@@ -20,8 +30,11 @@ def cluster(postgres, redis_server, tmp_path_factory):
     logs = tmp_path_factory.mktemp("cluster")
     database = postgres.new_database(f"cluster_{uuid.uuid4().hex[:8]}")
     actions = action_server(logs)
-    env = base_env(ACTION_SERVER_URL=f"http://127.0.0.1:{actions.port}/webhook",
-                   DATABASE_URL=database, REDIS_URL=redis_server.url)
+    env = base_env(
+        ACTION_SERVER_URL=f"http://127.0.0.1:{actions.port}/webhook",
+        DATABASE_URL=database,
+        REDIS_URL=redis_server.url,
+    )
     servers = [rasa_server(logs, env), rasa_server(logs, env)]
     try:
         actions.start()
@@ -72,7 +85,7 @@ def test_alternating_servers_keep_the_context(cluster):
         assert expected in answer.lower(), (message, answer)
 
     turns = turns_of(stored_events(database)[parent])
-    assert [t[0] for t in turns] == [message for _, message, _ in script]     # none lost or doubled
+    assert [t[0] for t in turns] == [message for _, message, _ in script]  # none lost or doubled
     assert all(t[1] == ["action_answer"] and t[2] == 1 for t in turns), turns
 
 
@@ -98,9 +111,14 @@ def test_rate_limit_is_shared_by_the_servers(cluster):
     (a, b), _ = cluster
     parent = "parent-flood"
     for i in range(30):
-        assert replies.text(replies.RATE_LIMITED) not in text_of(post((a, b)[i % 2].base, parent, "hi"))
+        assert replies.text(replies.RATE_LIMITED) not in text_of(
+            post((a, b)[i % 2].base, parent, "hi")
+        )
     for server in (a, b):
-        status, headers, body = request(server.base, "/webhooks/rest/webhook",
-                                        json.dumps({"sender": parent, "message": "hi"}).encode())
+        status, headers, body = request(
+            server.base,
+            "/webhooks/rest/webhook",
+            json.dumps({"sender": parent, "message": "hi"}).encode(),
+        )
         assert text_of(json.loads(body)) == replies.text(replies.RATE_LIMITED)
         assert "Retry-After" in headers

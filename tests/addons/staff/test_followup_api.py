@@ -1,7 +1,7 @@
 """Rasa's HTTP API: off unless asked for; the run command refuses to start it
 without a secret; with one, requests without the token or JWT are rejected and
 the secret never shows on a command line."""
-import os
+
 import subprocess
 import sys
 import time
@@ -10,7 +10,16 @@ from pathlib import Path
 import jwt
 import pytest
 
-from tests.helpers.live_servers import (MODEL, ROOT, Server, base_env, free_port, request, stop_all, wait_rasa)
+from tests.helpers.live_servers import (
+    MODEL,
+    ROOT,
+    Server,
+    base_env,
+    free_port,
+    request,
+    stop_all,
+    wait_rasa,
+)
 
 TOKEN = "tok-" + "a1b2c3d4e5f6a7b8c9d0"
 JWT_SECRET = "jwt-" + "f0e1d2c3b4a5968778695a4b"
@@ -18,20 +27,25 @@ JWT_SECRET = "jwt-" + "f0e1d2c3b4a5968778695a4b"
 
 def run(command, env, timeout=120):
     started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
     return result, time.monotonic() - started
 
 
-@pytest.mark.parametrize("command", [
-    ["bash", "scripts/run.sh", "run"],
-    [sys.executable, "-m", "addons.server.serve", "-m", str(MODEL), "--port", "1"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["bash", "scripts/run.sh", "run"],
+        [sys.executable, "-m", "addons.server.serve", "-m", str(MODEL), "--port", "1"],
+    ],
+)
 def test_api_asked_for_without_a_secret_is_refused(command):
     result, took = run(command, base_env(RASA_ENABLE_API="true", ACTIONS_PORT="1", RASA_PORT="1"))
     assert result.returncode != 0
     assert "RASA_AUTH_TOKEN" in result.stderr and "RASA_JWT_SECRET" in result.stderr
     assert "Traceback" not in result.stderr
-    assert took < 30          # refused before the action server or the model is started
+    assert took < 30  # refused before the action server or the model is started
 
 
 def test_enable_api_flag_without_a_secret_and_a_short_secret_are_refused():
@@ -49,9 +63,13 @@ def api_server(tmp_path_factory):
     """The run command (`scripts/run.sh rasa`) with the API on, token and JWT secret set."""
     logs = tmp_path_factory.mktemp("api")
     port = free_port()
-    env = base_env(RASA_AUTH_TOKEN=TOKEN, RASA_JWT_SECRET=JWT_SECRET, RASA_PORT=str(port),
-                   ACTION_SERVER_URL=f"http://127.0.0.1:{free_port()}/webhook",
-                   TRACKER_SQLITE_PATH=str(logs / "tracker.db"))
+    env = base_env(
+        RASA_AUTH_TOKEN=TOKEN,
+        RASA_JWT_SECRET=JWT_SECRET,
+        RASA_PORT=str(port),
+        ACTION_SERVER_URL=f"http://127.0.0.1:{free_port()}/webhook",
+        TRACKER_SQLITE_PATH=str(logs / "tracker.db"),
+    )
     server = Server("run.sh", ["bash", "scripts/run.sh", "rasa"], env, logs / "run.log", port)
     try:
         server.start()
@@ -71,8 +89,15 @@ def test_requests_without_a_valid_token_are_rejected(api_server):
     assert request(base, "/status", method="GET")[0] == 401
     assert request(base, "/status?token=wrong-token-0000000000", method="GET")[0] == 401
     assert request(base, "/conversations/someone/tracker", method="GET")[0] == 401
-    assert request(base, "/status", method="GET",
-                   headers=bearer({"user": {"username": "x", "role": "admin"}}, "not-the-secret"))[0] == 401
+    assert (
+        request(
+            base,
+            "/status",
+            method="GET",
+            headers=bearer({"user": {"username": "x", "role": "admin"}}, "not-the-secret"),
+        )[0]
+        == 401
+    )
     status, _, body = request(base, f"/status?token={TOKEN}", method="GET")
     assert status == 200 and b"model_file" in body
     admin = bearer({"user": {"username": "staff", "role": "admin"}})

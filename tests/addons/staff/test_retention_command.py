@@ -1,4 +1,5 @@
 """The retention command deletes conversations older than N days, and only those."""
+
 import os
 import subprocess
 import sys
@@ -22,28 +23,42 @@ def store(request, tmp_path):
 
 
 def run_retention(env, *args):
-    full_env = {k: v for k, v in os.environ.items()
-                if k not in ("DATABASE_URL", "TRACKER_SQLITE_PATH")}
+    full_env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TRACKER_SQLITE_PATH")
+    }
     full_env.update(env)
-    return subprocess.run([sys.executable, "-m", "addons.staff.retention", *args], cwd=ROOT,
-                          env=full_env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "addons.staff.retention", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_deletes_only_what_is_older_than_n_days(store):
     env, url = store
     now = time.time()
     ask = [Turn("what is a pulpotomy", "ask_definition", topic="what_is_pulpotomy")]
-    seed(url, {
-        "old-parent": [Session(now - 200 * DAY, ask)],
-        "recent-parent": [Session(now - 10 * DAY, ask, channel="socketio")],
-        "edge-parent": [Session(now - 89 * DAY, ask)],
-        "+15550001111": [                            # a parent who texts now and then
-            Session(now - 150 * DAY, ask, channel="twilio"),
-            Session(now - 100 * DAY, ask, channel="twilio", carried={"procedure": "pulpotomy"}),
-            Session(now - 5 * DAY, [Turn("will it hurt", "ask_pain", topic="pain")],
-                    channel="twilio", carried={"procedure": "pulpotomy"}),
-        ],
-    })
+    seed(
+        url,
+        {
+            "old-parent": [Session(now - 200 * DAY, ask)],
+            "recent-parent": [Session(now - 10 * DAY, ask, channel="socketio")],
+            "edge-parent": [Session(now - 89 * DAY, ask)],
+            "+15550001111": [  # a parent who texts now and then
+                Session(now - 150 * DAY, ask, channel="twilio"),
+                Session(now - 100 * DAY, ask, channel="twilio", carried={"procedure": "pulpotomy"}),
+                Session(
+                    now - 5 * DAY,
+                    [Turn("will it hurt", "ask_pain", topic="pain")],
+                    channel="twilio",
+                    carried={"procedure": "pulpotomy"},
+                ),
+            ],
+        },
+    )
     before = stored_events(url)
 
     dry = run_retention(env, "--days", "90", "--dry-run")
@@ -61,11 +76,12 @@ def test_deletes_only_what_is_older_than_n_days(store):
     assert after["recent-parent"] == before["recent-parent"]
     assert after["edge-parent"] == before["edge-parent"]
     kept = after["+15550001111"]
-    assert kept == before["+15550001111"][-len(kept):]      # the newest session, whole
+    assert kept == before["+15550001111"][-len(kept) :]  # the newest session, whole
     assert kept[0]["action"] == "action_session_start"
     assert all(e["timestamp"] >= now - 6 * DAY for e in kept)
     assert {"event": "slot", "name": "procedure"}.items() <= next(
-        e["data"] for e in kept if e["type"] == "slot").items()   # carried slot kept
+        e["data"] for e in kept if e["type"] == "slot"
+    ).items()  # carried slot kept
 
 
 def test_default_is_90_days_and_an_empty_store_is_fine(store):
@@ -80,8 +96,9 @@ def test_default_is_90_days_and_an_empty_store_is_fine(store):
 
 
 def test_unreachable_database_is_one_clear_line(tmp_path):
-    result = run_retention({"DATABASE_URL": "postgresql://u:secret@127.0.0.1:9/x",
-                            "DATABASE_WAIT_SECONDS": "0"})
+    result = run_retention(
+        {"DATABASE_URL": "postgresql://u:secret@127.0.0.1:9/x", "DATABASE_WAIT_SECONDS": "0"}
+    )
     assert result.returncode == 3
     assert result.stderr.strip().count("\n") == 0
     assert "DATABASE_URL" in result.stderr and "secret" not in result.stderr

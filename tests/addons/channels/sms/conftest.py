@@ -1,4 +1,5 @@
 """Fixtures for the SMS channel: a fake Twilio REST API, fresh phone numbers."""
+
 import random
 
 import pytest
@@ -26,6 +27,8 @@ def fake_twilio():
 @pytest.fixture
 def new_phone():
     """A fresh US 555 number per call, so conversations never mix."""
+
     def make() -> str:
         return "+1555" + "".join(random.choice("0123456789") for _ in range(7))
+
     return make

@@ -1,26 +1,40 @@
 """End to end by SMS: the real action server and Rasa server (HTTP API on, with a
 token), Twilio-signed webhooks, and a fake Twilio REST API on loopback that
 records every SMS the assistant sends. Nothing reaches the real Twilio."""
+
 import json
-import os
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from common.paths import PROJECT_ROOT
-
-from knowledge import load_knowledge
 from addons.channels.sms.format import is_gsm7, to_sms_text
+from common.paths import PROJECT_ROOT
 from common.phones import mask_phone
-from tests.helpers.live_servers import action_server, base_env, rasa_server, start_all, stop_all, wait_http, wait_rasa
-from tests.helpers.fake_twilio import (ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, TWILIO_NUMBER, FakeTwilio, encode,
-                         sign, twilio_form)
+from knowledge import load_knowledge
+from tests.helpers.fake_twilio import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    PUBLIC_URL,
+    TWILIO_NUMBER,
+    FakeTwilio,
+    encode,
+    sign,
+    twilio_form,
+)
+from tests.helpers.live_servers import (
+    action_server,
+    base_env,
+    rasa_server,
+    start_all,
+    stop_all,
+    wait_http,
+    wait_rasa,
+)
 
 ROOT = PROJECT_ROOT
 API_TOKEN = "e2e-api-token-0123456789abcdef"
@@ -34,8 +48,9 @@ def sms(topic, procedure=None):
 
 
 def http(url, data=None, headers=None, timeout=60):
-    request = urllib.request.Request(url, data=data, headers=headers or {},
-                                     method="POST" if data is not None else "GET")
+    request = urllib.request.Request(
+        url, data=data, headers=headers or {}, method="POST" if data is not None else "GET"
+    )
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -48,18 +63,29 @@ def http(url, data=None, headers=None, timeout=60):
 def stack(tmp_path_factory):
     logs = tmp_path_factory.mktemp("sms-logs")
     fake = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN).start()
-    credentials = logs / "credentials.yml"      # the REST channel and ours only
+    credentials = logs / "credentials.yml"  # the REST channel and ours only
     credentials.write_text("rest:\naddons.channels.sms.connector.TwilioSmsInput:\n")
-    env = base_env(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-                   TWILIO_NUMBER=TWILIO_NUMBER, TWILIO_WEBHOOK_URL=PUBLIC_URL,
-                   TWILIO_API_URL=fake.url, SMS_STATE_FILE=str(logs / "sms_state.sqlite3"),
-                   TRACKER_SQLITE_PATH=str(logs / "tracker.db"))
+    env = base_env(
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_NUMBER=TWILIO_NUMBER,
+        TWILIO_WEBHOOK_URL=PUBLIC_URL,
+        TWILIO_API_URL=fake.url,
+        SMS_STATE_FILE=str(logs / "sms_state.sqlite3"),
+        TRACKER_SQLITE_PATH=str(logs / "tracker.db"),
+    )
     env.pop("TWILIO_MESSAGING_SERVICE_SID", None)
     actions = action_server(logs, env=env)
     # As production starts it (scripts/run.sh): the HTTP API on because its token is set.
-    rasa = rasa_server(logs, dict(env, RASA_AUTH_TOKEN=API_TOKEN,
-                                  ACTION_SERVER_URL=f"http://127.0.0.1:{actions.port}/webhook"),
-                       credentials=credentials)
+    rasa = rasa_server(
+        logs,
+        dict(
+            env,
+            RASA_AUTH_TOKEN=API_TOKEN,
+            ACTION_SERVER_URL=f"http://127.0.0.1:{actions.port}/webhook",
+        ),
+        credentials=credentials,
+    )
     try:
         start_all(actions, rasa)
         wait_http(f"http://127.0.0.1:{actions.port}/health", actions)
@@ -69,8 +95,10 @@ def stack(tmp_path_factory):
         stop_all(rasa, actions)
         fake.stop()
         if ACK_TIMES:
-            print(f"\nwebhook acknowledged in {min(ACK_TIMES) * 1000:.0f}-"
-                  f"{max(ACK_TIMES) * 1000:.0f} ms over {len(ACK_TIMES)} signed webhooks")
+            print(
+                f"\nwebhook acknowledged in {min(ACK_TIMES) * 1000:.0f}-"
+                f"{max(ACK_TIMES) * 1000:.0f} ms over {len(ACK_TIMES)} signed webhooks"
+            )
 
 
 class Parent:
@@ -86,8 +114,9 @@ class Parent:
             signature = sign(form)
         if signature is not None:
             headers["X-Twilio-Signature"] = signature
-        status, body, elapsed = http(f"{self.stack['base']}/webhooks/twilio/webhook",
-                                     encode(form), headers, timeout=30)
+        status, body, elapsed = http(
+            f"{self.stack['base']}/webhooks/twilio/webhook", encode(form), headers, timeout=30
+        )
         if status == 200:
             ACK_TIMES.append(elapsed)
             assert elapsed < 1.0, f"webhook took {elapsed:.2f} s to acknowledge"
@@ -106,7 +135,7 @@ class Parent:
             if len(later) == len(bodies):
                 break
             bodies = later
-        new, self.seen = bodies[self.seen:], len(bodies)
+        new, self.seen = bodies[self.seen :], len(bodies)
         for body in new:
             assert len(body) <= 320 and is_gsm7(body), body
             assert "/ask_topic" not in body and "Source" not in body and "**" not in body
@@ -114,10 +143,16 @@ class Parent:
         return new
 
     def check_in(self, procedure="pulpotomy", token=API_TOKEN):
-        query = urllib.parse.urlencode({"output_channel": "twilio", **({"token": token} if token else {})})
-        url = (f"{self.stack['base']}/conversations/{urllib.parse.quote(self.phone, safe='+')}"
-               f"/trigger_intent?{query}")
-        data = json.dumps({"name": "EXTERNAL_followup", "entities": {"procedure": procedure}}).encode()
+        query = urllib.parse.urlencode(
+            {"output_channel": "twilio", **({"token": token} if token else {})}
+        )
+        url = (
+            f"{self.stack['base']}/conversations/{urllib.parse.quote(self.phone, safe='+')}"
+            f"/trigger_intent?{query}"
+        )
+        data = json.dumps(
+            {"name": "EXTERNAL_followup", "entities": {"procedure": procedure}}
+        ).encode()
         status, body, _ = http(url, data, {"Content-Type": "application/json"})
         return status, body
 
@@ -132,7 +167,10 @@ def test_a_forged_signature_gets_403_and_nothing_is_sent(parent):
     assert parent.post(form, signature=None) == 403
     assert parent.post(form, signature="Zm9yZ2Vk") == 403
     assert parent.post(form, signature=sign(form, token="not-our-auth-token")) == 403
-    assert parent.post(form, signature=sign(form, url="http://127.0.0.1/webhooks/twilio/webhook")) == 403
+    assert (
+        parent.post(form, signature=sign(form, url="http://127.0.0.1/webhooks/twilio/webhook"))
+        == 403
+    )
     time.sleep(2)
     assert parent.fake.to(parent.phone) == []
 
@@ -143,10 +181,10 @@ def test_a_question_gets_its_short_answer_then_a_number_and_more(parent):
     assert answer[0].startswith(sms("what_is_pulpotomy"))
     assert "Reply MORE for details, 1 for pulpotomy vs. pulpectomy" in "\n".join(answer)
 
-    parent.text("1")                                # the first choice: how the two differ
+    parent.text("1")  # the first choice: how the two differ
     assert parent.replies(1)[0].startswith(sms("difference"))
 
-    parent.text("MORE")                             # the longer answer, in order, at most 3
+    parent.text("MORE")  # the longer answer, in order, at most 3
     parts = parent.replies(1)
     long_text = to_sms_text(KNOWLEDGE.reply("difference", "pulpotomy").long_text)
     assert 1 <= len(parts) <= 3
@@ -162,9 +200,9 @@ def test_stop_then_a_check_in_sends_nothing_until_start(parent):
     status, _ = parent.check_in()
     assert status == 200
     parent.text("what is a pulpectomy")
-    parent.text("Stop")                             # no second confirmation
+    parent.text("Stop")  # no second confirmation
     time.sleep(2)
-    assert parent.fake.to(parent.phone)[parent.seen:] == []
+    assert parent.fake.to(parent.phone)[parent.seen :] == []
 
     parent.text("START")
     assert parent.replies(1) == [sms("sms_start")]
@@ -191,16 +229,17 @@ def test_an_empty_body_and_a_photo_get_a_short_helpful_reply(parent):
 def test_a_retried_message_sid_is_answered_once(parent):
     form = twilio_form(parent.phone, "how long does the visit take")
     assert parent.post(form) == 200
-    assert parent.post(form) == 200                 # Twilio's retry: same MessageSid
+    assert parent.post(form) == 200  # Twilio's retry: same MessageSid
     first = parent.replies(1)
-    parent.text("thank you")                        # handled after the retry, if it were
+    parent.text("thank you")  # handled after the retry, if it were
     parent.replies(1)
     everything = parent.fake.to(parent.phone)
     assert everything.count(first[0]) == 1
 
 
-@pytest.mark.parametrize("choice,topic", [
-    ("1", "followup_well"), ("2", "followup_sore"), ("3", "red_flag_urgent")])
+@pytest.mark.parametrize(
+    "choice,topic", [("1", "followup_well"), ("2", "followup_sore"), ("3", "red_flag_urgent")]
+)
 def test_the_check_in_and_each_reply(parent, choice, topic):
     status, _ = parent.check_in("pulpotomy")
     assert status == 200
@@ -212,7 +251,7 @@ def test_the_check_in_and_each_reply(parent, choice, topic):
     parent.text(choice)
     reply = parent.replies(1)
     assert reply[0].startswith(sms(topic))
-    if choice == "3":                               # the red-flag text, nothing added
+    if choice == "3":  # the red-flag text, nothing added
         assert reply == [sms(topic)]
         assert "now" in reply[0] and "911" in reply[0] and KNOWLEDGE.practice["phone"] in reply[0]
 
@@ -221,7 +260,7 @@ def test_free_text_after_a_check_in_goes_through_understanding_in_context(parent
     assert parent.check_in("pulpectomy")[0] == 200
     parent.replies(1)
     parent.text("will it hurt?")
-    assert parent.replies(1)[0].startswith(sms("pain", "pulpectomy"))   # "a pulpectomy"
+    assert parent.replies(1)[0].startswith(sms("pain", "pulpectomy"))  # "a pulpectomy"
 
 
 def test_a_red_flag_by_free_text_gets_the_call_now_text(parent):
@@ -243,24 +282,58 @@ def test_the_http_api_needs_the_token(parent):
 def test_make_followup_script_sends_the_check_in(stack, new_phone):
     phone = new_phone()
     env = dict(stack["env"], RASA_URL=stack["base"], RASA_AUTH_TOKEN=API_TOKEN)
-    done = subprocess.run([sys.executable, "-m", "addons.staff.followup", "--phone", phone,
-                           "--procedure", "pulpectomy"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "addons.staff.followup",
+            "--phone",
+            phone,
+            "--procedure",
+            "pulpectomy",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
-    assert mask_phone(phone) in done.stdout and phone not in done.stdout   # masked in the output
+    assert mask_phone(phone) in done.stdout and phone not in done.stdout  # masked in the output
     [check_in] = stack["fake"].wait_for(phone, 1)
     assert check_in == sms("followup_checkin", "pulpectomy")
 
-    for argv in (["--phone", "5551234567", "--procedure", "pulpotomy"],
-                 ["--phone", phone, "--procedure", "extraction"]):
-        bad = subprocess.run([sys.executable, "-m", "addons.staff.followup", *argv], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)
+    for argv in (
+        ["--phone", "5551234567", "--procedure", "pulpotomy"],
+        ["--phone", phone, "--procedure", "extraction"],
+    ):
+        bad = subprocess.run(
+            [sys.executable, "-m", "addons.staff.followup", *argv],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert bad.returncode == 2
 
     no_token = {k: v for k, v in env.items() if k not in ("RASA_AUTH_TOKEN", "RASA_JWT_SECRET")}
-    refused = subprocess.run([sys.executable, "-m", "addons.staff.followup", "--phone", phone,
-                              "--procedure", "pulpotomy"], cwd=ROOT, env=no_token,
-                             capture_output=True, text=True, timeout=120)
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "addons.staff.followup",
+            "--phone",
+            phone,
+            "--procedure",
+            "pulpotomy",
+        ],
+        cwd=ROOT,
+        env=no_token,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert refused.returncode != 0 and "RASA_AUTH_TOKEN" in (refused.stderr + refused.stdout)
 
 
@@ -269,9 +342,22 @@ def test_the_script_refuses_a_number_that_opted_out(stack, new_phone):
     parent.text("STOP")
     parent.replies(1)
     env = dict(stack["env"], RASA_URL=stack["base"], RASA_AUTH_TOKEN=API_TOKEN)
-    done = subprocess.run([sys.executable, "-m", "addons.staff.followup", "--phone", parent.phone,
-                           "--procedure", "pulpotomy"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "addons.staff.followup",
+            "--phone",
+            parent.phone,
+            "--procedure",
+            "pulpotomy",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 3 and "opted out" in done.stdout
     time.sleep(1)
-    assert parent.fake.to(parent.phone)[parent.seen:] == []
+    assert parent.fake.to(parent.phone)[parent.seen :] == []

@@ -1,4 +1,5 @@
 """SMS text rules: plain GSM-7, at most 320 characters, at most 3 ordered parts."""
+
 import pytest
 
 from addons.channels.sms import format as sms
@@ -6,20 +7,26 @@ from addons.channels.sms.store import SmsStore
 
 
 def test_curly_quotes_dashes_and_emoji_become_gsm7():
-    text = sms.to_sms_text("It\u2019s \u201cfine\u201d \u2014 really\u2026 \U0001F9B7\U0001F600 ok\u00a0now")
+    text = sms.to_sms_text(
+        "It\u2019s \u201cfine\u201d \u2014 really\u2026 \U0001f9b7\U0001f600 ok\u00a0now"
+    )
     assert text == 'It\'s "fine" - really... ok now'
     assert sms.is_gsm7(text)
 
 
 def test_accents_outside_gsm7_are_dropped_but_gsm7_letters_kept():
-    assert sms.to_sms_text("caf\u00e9 gar\u00e7on na\u00efve \u00c5se") == "caf\u00e9 garcon naive \u00c5se"
+    assert (
+        sms.to_sms_text("caf\u00e9 gar\u00e7on na\u00efve \u00c5se")
+        == "caf\u00e9 garcon naive \u00c5se"
+    )
 
 
 def test_markdown_markup_payloads_and_source_lines_are_removed():
     text = sms.to_sms_text(
         "## Title\n**Soft** foods, _please_. See [our page](https://example.com/a_b).\n"
         '<b>Bold</b> /ask_topic{"topic":"crown"} and /greet.\n\n'
-        'Sources: Cleveland Clinic, "Pulpotomy vs. Pulpectomy"')
+        'Sources: Cleveland Clinic, "Pulpotomy vs. Pulpectomy"'
+    )
     assert "Source" not in text and "/ask_topic" not in text and "/greet" not in text
     assert "**" not in text and "<b>" not in text and "##" not in text
     assert "our page (https://example.com/a_b)" in text
@@ -33,13 +40,15 @@ def test_short_text_is_one_message():
 
 
 def test_long_text_is_split_at_sentences_into_at_most_three_numbered_parts():
-    sentences = [f"Sentence number {i} tells you one more thing about the tooth." for i in range(30)]
+    sentences = [
+        f"Sentence number {i} tells you one more thing about the tooth." for i in range(30)
+    ]
     parts = sms.split_sms(" ".join(sentences))
     assert len(parts) == 3
     assert [p[:5] for p in parts] == ["(1/3)", "(2/3)", "(3/3)"]
     assert all(len(p) <= 320 for p in parts)
-    assert parts[0].endswith("tooth.")             # cut between sentences
-    assert parts[-1].endswith("...")                # the rest is cut, never a 4th message
+    assert parts[0].endswith("tooth.")  # cut between sentences
+    assert parts[-1].endswith("...")  # the rest is cut, never a 4th message
 
 
 def test_a_medium_text_fits_in_two_parts_and_keeps_every_word_in_order():
@@ -57,40 +66,67 @@ def test_a_single_huge_word_is_cut_not_dropped():
 
 def test_buttons_become_numbered_choices_without_payloads():
     line = sms.choices_line(["What is a pulpotomy?", "Pulpotomy vs. pulpectomy"], more=True)
-    assert line == "Reply MORE for details, 1 for what is a pulpotomy or 2 for pulpotomy vs. pulpectomy."
+    assert (
+        line
+        == "Reply MORE for details, 1 for what is a pulpotomy or 2 for pulpotomy vs. pulpectomy."
+    )
     assert sms.choices_line([]) == ""
     assert sms.choices_line(["Crown"]) == "Reply 1 for crown."
 
 
-@pytest.mark.parametrize("body,expected", [
-    ("STOP", "STOP"), ("stop", "STOP"), (" Stop. ", "STOP"), ("STOPALL", "STOP"),
-    ("Unsubscribe", "STOP"), ("cancel", "STOP"), ("END", "STOP"), ("quit", "STOP"),
-    ("START", "START"), ("unstop", "START"), ("HELP", "HELP"), ("help!", "HELP"),
-    ("MORE", "MORE"), ("more", "MORE"),
-    ("please stop the pain", None), ("help me understand", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        ("STOP", "STOP"),
+        ("stop", "STOP"),
+        (" Stop. ", "STOP"),
+        ("STOPALL", "STOP"),
+        ("Unsubscribe", "STOP"),
+        ("cancel", "STOP"),
+        ("END", "STOP"),
+        ("quit", "STOP"),
+        ("START", "START"),
+        ("unstop", "START"),
+        ("HELP", "HELP"),
+        ("help!", "HELP"),
+        ("MORE", "MORE"),
+        ("more", "MORE"),
+        ("please stop the pain", None),
+        ("help me understand", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_keywords_are_whole_messages_only(body, expected):
     assert sms.keyword(body) == expected
 
 
-@pytest.mark.parametrize("body,expected", [
-    ("1", 1), (" 2 ", 2), ("3.", 3), ("#2", 2), ("12", 12), ("1 or 2", None), ("one", None),
-])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        ("1", 1),
+        (" 2 ", 2),
+        ("3.", 3),
+        ("#2", 2),
+        ("12", 12),
+        ("1 or 2", None),
+        ("one", None),
+    ],
+)
 def test_choice_numbers(body, expected):
     assert sms.choice_number(body) == expected
-
 
 
 def test_opt_out_choices_and_seen_messages_survive_a_restart(tmp_path):
     path = tmp_path / "state" / "sms.sqlite3"
     store = SmsStore(path)
     assert store.opt_out("+15550000001", "STOP") is True
-    assert store.opt_out("+15550000001", "STOP") is False        # already recorded
+    assert store.opt_out("+15550000001", "STOP") is False  # already recorded
     store.set_choices("+15550000002", ["/a", "/b"])
     assert store.first_time_seen("SM1") is True
     store.close()
 
-    again = SmsStore(path)                                          # a restart
+    again = SmsStore(path)  # a restart
     assert again.is_opted_out("+15550000001")
     assert not again.is_opted_out("+15550000002")
     assert again.choice("+15550000002", 2) == "/b"

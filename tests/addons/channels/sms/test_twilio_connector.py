@@ -1,21 +1,27 @@
 """The Twilio connector in-process: its webhook handler with a stand-in for Rasa,
 sending through the official Twilio client to the fake REST API on loopback."""
+
 import asyncio
 import time
-from pathlib import Path
 
 import pytest
 
-from common.paths import PROJECT_ROOT
-
 from addons.channels.sms import connector as twilio_sms
-from addons.channels.sms.store import SmsStore
 from addons.channels.sms.connector import TwilioSettings, TwilioSmsInput
-from tests.helpers.fake_twilio import (ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, TWILIO_NUMBER, encode, sign,
-                         twilio_form)
+from addons.channels.sms.store import SmsStore
+from common.paths import PROJECT_ROOT
+from tests.helpers.fake_twilio import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    PUBLIC_URL,
+    TWILIO_NUMBER,
+    encode,
+    sign,
+    twilio_form,
+)
 
 ROOT = PROJECT_ROOT
-SERVER_URL = "http://10.0.0.7:5005/webhooks/twilio/webhook"   # what the server sees behind a proxy
+SERVER_URL = "http://10.0.0.7:5005/webhooks/twilio/webhook"  # what the server sees behind a proxy
 
 
 class FakeRequest:
@@ -35,21 +41,32 @@ class Rasa:
     async def __call__(self, message):
         self.messages.append(message)
         await asyncio.sleep(self.delay)
-        await message.output_channel.send_response(message.sender_id, {
-            "text": f"You said: {message.text}",
-            "buttons": [{"title": "Why a crown?", "payload": '/ask_topic{"topic":"crown"}'},
-                        {"title": "Will it hurt?", "payload": '/ask_topic{"topic":"pain"}'}]})
+        await message.output_channel.send_response(
+            message.sender_id,
+            {
+                "text": f"You said: {message.text}",
+                "buttons": [
+                    {"title": "Why a crown?", "payload": '/ask_topic{"topic":"crown"}'},
+                    {"title": "Will it hurt?", "payload": '/ask_topic{"topic":"pain"}'},
+                ],
+            },
+        )
 
 
 def settings(fake, tmp_path, **overrides):
-    values = dict(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, number=TWILIO_NUMBER,
-                  webhook_url=PUBLIC_URL, api_url=fake.url,
-                  state_file=str(tmp_path / "sms.sqlite3"))
+    values = dict(
+        account_sid=ACCOUNT_SID,
+        auth_token=AUTH_TOKEN,
+        number=TWILIO_NUMBER,
+        webhook_url=PUBLIC_URL,
+        api_url=fake.url,
+        state_file=str(tmp_path / "sms.sqlite3"),
+    )
     values.update(overrides)
     return TwilioSettings(**values)
 
 
-TEXTS = twilio_sms._load_texts()     # the channel's own texts, loaded once
+TEXTS = twilio_sms._load_texts()  # the channel's own texts, loaded once
 
 
 def make(channel_settings):
@@ -65,7 +82,7 @@ async def post(channel, rasa, request):
     started = time.perf_counter()
     response = await handlers(channel, rasa)["/webhook"](request)
     elapsed = time.perf_counter() - started
-    await asyncio.gather(*list(channel._tasks))       # let the background work finish
+    await asyncio.gather(*list(channel._tasks))  # let the background work finish
     return response, elapsed
 
 
@@ -75,18 +92,34 @@ def signed(form, url=PUBLIC_URL):
 
 # --- settings ---------------------------------------------------------------------
 def test_settings_come_from_the_environment_unless_credentials_give_them():
-    env = {"TWILIO_ACCOUNT_SID": "ACenv", "TWILIO_AUTH_TOKEN": "tok", "TWILIO_NUMBER": "+1555",
-           "TWILIO_WEBHOOK_URL": "https://x/webhooks/twilio/webhook"}
+    env = {
+        "TWILIO_ACCOUNT_SID": "ACenv",
+        "TWILIO_AUTH_TOKEN": "tok",
+        "TWILIO_NUMBER": "+1555",
+        "TWILIO_WEBHOOK_URL": "https://x/webhooks/twilio/webhook",
+    }
     loaded = TwilioSettings.load(None, env)
-    assert (loaded.account_sid, loaded.number, loaded.api_url) == ("ACenv", "+1555",
-                                                                   "https://api.twilio.com")
+    assert (loaded.account_sid, loaded.number, loaded.api_url) == (
+        "ACenv",
+        "+1555",
+        "https://api.twilio.com",
+    )
     assert loaded.configured
     assert TwilioSettings.load({"account_sid": "ACcred"}, env).account_sid == "ACcred"
-    service = TwilioSettings.load(None, {"TWILIO_ACCOUNT_SID": "AC", "TWILIO_AUTH_TOKEN": "t",
-                                         "TWILIO_MESSAGING_SERVICE_SID": "MG1"})
+    service = TwilioSettings.load(
+        None,
+        {
+            "TWILIO_ACCOUNT_SID": "AC",
+            "TWILIO_AUTH_TOKEN": "t",
+            "TWILIO_MESSAGING_SERVICE_SID": "MG1",
+        },
+    )
     assert service.configured
     assert TwilioSettings.load(None, {}).missing() == [
-        "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER or TWILIO_MESSAGING_SERVICE_SID"]
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_NUMBER or TWILIO_MESSAGING_SERVICE_SID",
+    ]
 
 
 def test_credentials_register_the_channel_and_load_with_no_twilio_environment(monkeypatch):
@@ -99,13 +132,14 @@ def test_credentials_register_the_channel_and_load_with_no_twilio_environment(mo
     assert "addons.channels.sms.connector.TwilioSmsInput" in credentials
     assert TwilioSmsInput.name() == "twilio"
     assert not TwilioSmsInput.from_credentials(
-        credentials["addons.channels.sms.connector.TwilioSmsInput"]).settings.configured
+        credentials["addons.channels.sms.connector.TwilioSmsInput"]
+    ).settings.configured
 
 
 def test_unconfigured_channel_refuses_webhooks_and_sends_nothing():
     channel = TwilioSmsInput(TwilioSettings())
     rasa = Rasa()
-    assert channel.get_output_channel() is None     # Rasa then collects instead of texting
+    assert channel.get_output_channel() is None  # Rasa then collects instead of texting
     form = twilio_form("+15550000001", "hi")
     response, _ = asyncio.run(post(channel, rasa, signed(form)))
     assert response.status == 503 and not rasa.messages
@@ -114,10 +148,15 @@ def test_unconfigured_channel_refuses_webhooks_and_sends_nothing():
 
 
 # --- signatures -------------------------------------------------------------------
-@pytest.mark.parametrize("signature", [
-    None, "", "bm90IGEgc2lnbmF0dXJl",
-    sign(twilio_form("+15550000001", "hello"), token="another-accounts-token"),
-])
+@pytest.mark.parametrize(
+    "signature",
+    [
+        None,
+        "",
+        "bm90IGEgc2lnbmF0dXJl",
+        sign(twilio_form("+15550000001", "hello"), token="another-accounts-token"),
+    ],
+)
 def test_missing_or_wrong_signature_gets_403_and_nothing_happens(fake_twilio, tmp_path, signature):
     channel, rasa = make(settings(fake_twilio, tmp_path)), Rasa()
     form = twilio_form("+15550000001", "hello")
@@ -170,7 +209,7 @@ def test_webhook_is_acknowledged_at_once_with_empty_twiml(fake_twilio, tmp_path)
     assert response.status == 200
     assert response.content_type.startswith("text/xml")
     assert response.body.decode() == '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-    assert acked < 0.5 and done > 1.5                 # the turn ran after the acknowledgement
+    assert acked < 0.5 and done > 1.5  # the turn ran after the acknowledgement
     assert fake_twilio.to("+15550000001")
 
 
@@ -192,7 +231,7 @@ def test_twilio_calls_do_not_block_the_event_loop(fake_twilio, tmp_path):
         task.cancel()
         return ticks
 
-    assert asyncio.run(scenario()) >= 20             # the loop kept running during the send
+    assert asyncio.run(scenario()) >= 20  # the loop kept running during the send
     assert fake_twilio.to("+15550000001") == ["Hello there."]
 
 
@@ -225,17 +264,25 @@ def test_messages_from_one_number_are_handled_in_order(fake_twilio, tmp_path):
     asyncio.run(burst())
     assert [m.text for m in rasa.messages] == ["first", "second", "third"]
     bodies = fake_twilio.to("+15550000001")
-    assert [b.split("\n")[0] for b in bodies] == [f"You said: {t}" for t in ("first", "second", "third")]
+    assert [b.split("\n")[0] for b in bodies] == [
+        f"You said: {t}" for t in ("first", "second", "third")
+    ]
 
 
 # --- what reaches Rasa -------------------------------------------------------------
-def test_a_message_reaches_rasa_as_the_twilio_channel_with_the_phone_as_sender(fake_twilio, tmp_path):
+def test_a_message_reaches_rasa_as_the_twilio_channel_with_the_phone_as_sender(
+    fake_twilio, tmp_path
+):
     channel, rasa = make(settings(fake_twilio, tmp_path)), Rasa()
     form = twilio_form("+15550000001", "Is it safe?")
     asyncio.run(post(channel, rasa, signed(form)))
     [message] = rasa.messages
     assert (message.text, message.sender_id, message.input_channel, message.message_id) == (
-        "Is it safe?", "+15550000001", "twilio", form["MessageSid"])
+        "Is it safe?",
+        "+15550000001",
+        "twilio",
+        form["MessageSid"],
+    )
 
 
 def test_numbers_map_to_the_last_choices_and_more_to_the_longer_answer(fake_twilio, tmp_path):
@@ -244,7 +291,11 @@ def test_numbers_map_to_the_last_choices_and_more_to_the_longer_answer(fake_twil
     for body in ("hello", "2", "7", "MORE"):
         asyncio.run(post(channel, rasa, signed(twilio_form(phone, body))))
     assert [m.text for m in rasa.messages] == [
-        "hello", '/ask_topic{"topic":"pain"}', "7", "/ask_topic"]
+        "hello",
+        '/ask_topic{"topic":"pain"}',
+        "7",
+        "/ask_topic",
+    ]
     # another number has no choices: its "1" stays text
     asyncio.run(post(channel, rasa, signed(twilio_form("+15550000002", "1"))))
     assert rasa.messages[-1].text == "1"
@@ -265,12 +316,12 @@ def test_stop_start_help_empty_and_photo_are_answered_by_the_channel(fake_twilio
     text("", media=1)
     assert fake_twilio.to(phone)[1:] == [texts["empty"], texts["photo"]]
     text("STOP")
-    text("stop")                                    # a second STOP: no second confirmation
-    text("what is a pulpotomy")                     # opted out: not even passed to Rasa
+    text("stop")  # a second STOP: no second confirmation
+    text("what is a pulpotomy")  # opted out: not even passed to Rasa
     text("HELP")
     assert fake_twilio.to(phone)[3:] == [texts["stop"]]
     assert not rasa.messages
-    assert SmsStore(tmp_path / "sms.sqlite3").is_opted_out(phone)     # on disk
+    assert SmsStore(tmp_path / "sms.sqlite3").is_opted_out(phone)  # on disk
     text("START")
     text("hello again")
     assert fake_twilio.to(phone)[4] == texts["start"]
@@ -281,10 +332,19 @@ def test_stop_start_help_empty_and_photo_are_answered_by_the_channel(fake_twilio
 def test_replies_are_plain_gsm7_sized_numbered_and_never_show_payloads(fake_twilio, tmp_path):
     channel = make(settings(fake_twilio, tmp_path))
     out = channel.get_output_channel()
-    long_text = ("**Numbness** lasts about 2 to 3 hours \U0001F9B7. " + "Offer soft foods today. " * 30)
-    asyncio.run(out.send_response("+15550000001", {
-        "text": long_text, "custom": {"sms": {"more": True}},
-        "buttons": [{"title": "Why a crown?", "payload": '/ask_topic{"topic":"crown"}'}]}))
+    long_text = (
+        "**Numbness** lasts about 2 to 3 hours \U0001f9b7. " + "Offer soft foods today. " * 30
+    )
+    asyncio.run(
+        out.send_response(
+            "+15550000001",
+            {
+                "text": long_text,
+                "custom": {"sms": {"more": True}},
+                "buttons": [{"title": "Why a crown?", "payload": '/ask_topic{"topic":"crown"}'}],
+            },
+        )
+    )
     bodies = fake_twilio.to("+15550000001")
     assert 2 <= len(bodies) <= 4
     assert [b[:5] for b in bodies[:3]] == ["(1/3)", "(2/3)", "(3/3)"]
@@ -296,10 +356,19 @@ def test_replies_are_plain_gsm7_sized_numbered_and_never_show_payloads(fake_twil
 
 def test_choices_already_in_the_text_are_not_repeated(fake_twilio, tmp_path):
     channel = make(settings(fake_twilio, tmp_path))
-    asyncio.run(channel.get_output_channel().send_response("+15550000001", {
-        "text": "How is your child? Reply 1 doing well, 2 sore.",
-        "custom": {"sms": {"choices_in_text": True}},
-        "buttons": [{"title": "Doing well", "payload": "/a"}, {"title": "Sore", "payload": "/b"}]}))
+    asyncio.run(
+        channel.get_output_channel().send_response(
+            "+15550000001",
+            {
+                "text": "How is your child? Reply 1 doing well, 2 sore.",
+                "custom": {"sms": {"choices_in_text": True}},
+                "buttons": [
+                    {"title": "Doing well", "payload": "/a"},
+                    {"title": "Sore", "payload": "/b"},
+                ],
+            },
+        )
+    )
     assert fake_twilio.to("+15550000001") == ["How is your child? Reply 1 doing well, 2 sore."]
     assert channel.sender.store.choice("+15550000001", 2) == "/b"
 
@@ -327,8 +396,9 @@ def test_a_twilio_server_error_is_retried(fake_twilio, tmp_path):
 
 
 def test_a_messaging_service_is_used_when_configured(fake_twilio, tmp_path):
-    channel = make(settings(fake_twilio, tmp_path, number="",
-                                      messaging_service_sid="MG" + "1" * 32))
+    channel = make(
+        settings(fake_twilio, tmp_path, number="", messaging_service_sid="MG" + "1" * 32)
+    )
     asyncio.run(channel.get_output_channel().send_text_message("+15550000001", "Hi."))
     [message] = fake_twilio.messages
     assert message["MessagingServiceSid"] == "MG" + "1" * 32 and "From" not in message
@@ -348,7 +418,9 @@ class SilentRasa(Rasa):
 
 
 @pytest.mark.parametrize("error", [None, RuntimeError("action server down")])
-def test_a_turn_without_a_reply_still_gives_the_parent_the_practice_phone(fake_twilio, tmp_path, error):
+def test_a_turn_without_a_reply_still_gives_the_parent_the_practice_phone(
+    fake_twilio, tmp_path, error
+):
     channel, rasa = make(settings(fake_twilio, tmp_path)), SilentRasa(error)
     asyncio.run(post(channel, rasa, signed(twilio_form("+15550000001", "her face is swollen"))))
     assert fake_twilio.to("+15550000001") == [TEXTS["error"]]
@@ -358,13 +430,13 @@ def test_a_turn_without_a_reply_still_gives_the_parent_the_practice_phone(fake_t
 def test_twilio_unreachable_is_retried_then_given_up(tmp_path, fake_twilio):
     import socket
 
-    with socket.socket() as sock:                  # a port nobody listens on
+    with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
     channel = make(settings(fake_twilio, tmp_path, api_url=closed))
     started = time.perf_counter()
     sent = asyncio.run(channel.sender.send("+15550000001", "Hi."))
-    assert sent is False and time.perf_counter() - started >= 2.0   # 3 attempts, backing off
+    assert sent is False and time.perf_counter() - started >= 2.0  # 3 attempts, backing off
 
 
 def test_a_flood_from_one_number_is_rate_limited_and_told_once(fake_twilio, tmp_path, monkeypatch):
@@ -382,5 +454,5 @@ def test_a_flood_from_one_number_is_rate_limited_and_told_once(fake_twilio, tmp_
     asyncio.run(flood())
     assert [m.text for m in rasa.messages] == ["one", "two"]
     bodies = fake_twilio.to("+15550000001")
-    assert bodies.count(TEXTS["rate_limited"]) == 1          # told once, not per message
-    assert bodies[-1] == TEXTS["stop"]                       # STOP is never rate limited
+    assert bodies.count(TEXTS["rate_limited"]) == 1  # told once, not per message
+    assert bodies[-1] == TEXTS["stop"]  # STOP is never rate limited
