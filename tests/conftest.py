@@ -1,10 +1,11 @@
 """Shared fixtures: knowledge, domain, tracker factory, dispatcher, spaCy pipeline."""
+
 import os
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
 import yaml
+
 from common.paths import PROJECT_ROOT
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -12,6 +13,34 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 ROOT = PROJECT_ROOT
 
 pytest_plugins = ["tests.helpers.widget_fixtures"]
+
+# Fixtures that start real servers or services: a test using one is not a unit test.
+SERVER_FIXTURES = {
+    "servers",
+    "answers",
+    "browser",
+    "open_page",
+    "stack",
+    "rest_server",
+    "api_server",
+    "cluster",
+    "chat",
+    "sms",
+    "parent",
+}
+SERVICE_FIXTURES = {"postgres", "redis_server", "two_servers", "db_url"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Marks by what a test needs, so `make test-fast` (not e2e, services or slow)
+    never starts a server: e2e for real Rasa/action servers, services for
+    PostgreSQL or Redis."""
+    for item in items:
+        needs = set(getattr(item, "fixturenames", ()))
+        if needs & SERVER_FIXTURES:
+            item.add_marker(pytest.mark.e2e)
+        if needs & SERVICE_FIXTURES or "postgresql" in item.name:
+            item.add_marker(pytest.mark.services)
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +63,8 @@ def settings_follow_the_environment(monkeypatch):
     yield
     monkeypatch.undo()
     settings.reset()
+
+
 SPACY_MODEL = ROOT / "build" / "spacy_en_pulpcare"
 TRAINED_MODEL = ROOT / "models" / "pulpcare.tar.gz"
 
@@ -62,14 +93,25 @@ def make_tracker():
     """Builds a rasa_sdk Tracker whose latest message has the given intent."""
     from rasa_sdk import Tracker
 
-    def build(intent: str, entities: Optional[List[Dict]] = None,
-              slots: Optional[Dict[str, Any]] = None, text: str = "") -> Tracker:
-        latest = {"text": text, "intent": {"name": intent, "confidence": 1.0},
-                  "entities": entities or []}
+    def build(
+        intent: str,
+        entities: Optional[List[Dict]] = None,
+        slots: Optional[Dict[str, Any]] = None,
+        text: str = "",
+    ) -> Tracker:
+        latest = {
+            "text": text,
+            "intent": {"name": intent, "confidence": 1.0},
+            "entities": entities or [],
+        }
         return Tracker(
-            sender_id="test-parent", slots=dict(slots or {}), latest_message=latest,
+            sender_id="test-parent",
+            slots=dict(slots or {}),
+            latest_message=latest,
             events=[{"event": "user", "text": text, "parse_data": latest}],
-            paused=False, followup_action=None, active_loop={},
+            paused=False,
+            followup_action=None,
+            active_loop={},
             latest_action_name="action_listen",
         )
 
@@ -108,6 +150,7 @@ def readability(tmp_path_factory):
 
 
 # --- real PostgreSQL and Redis (tests/live_services.py) -----------------------------
+
 
 def _service_unavailable(reason: str):
     """Skips with the reason, or fails in CI (CI=true), where they must run."""

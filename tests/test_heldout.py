@@ -8,26 +8,47 @@ Per set, the floors sit 2-5 points under the measured figures; over all five
 together, the issue's targets themselves: 95% accuracy, 90% out-of-scope
 recall, every red flag.
 """
-from pathlib import Path
 
 import pytest
-
-from common.paths import PROJECT_ROOT
 from rasa.shared.nlu.training_data.loading import load_data
 
-from scripts.evaluate_heldout import (HELDOUT_BLIND, HELDOUT_C, HELDOUT_D, HELDOUT_E,
-                                      HELDOUT_FINAL, evaluate, load_examples)
+from common.paths import PROJECT_ROOT
+from scripts.evaluate_heldout import (
+    HELDOUT_BLIND,
+    HELDOUT_C,
+    HELDOUT_D,
+    HELDOUT_E,
+    HELDOUT_FINAL,
+    evaluate,
+    load_examples,
+)
+
+pytestmark = pytest.mark.slow  # loads the trained model
 
 ROOT = PROJECT_ROOT
 MODEL = ROOT / "models" / "pulpcare.tar.gz"
 # Floors a little under the measured figures (`make eval` prints them).
-ACCURACY_FLOOR = {HELDOUT_BLIND: 0.94, HELDOUT_FINAL: 0.92, HELDOUT_C: 0.95, HELDOUT_D: 0.94,
-                  HELDOUT_E: 0.94}
-OUT_OF_SCOPE_FLOOR = {HELDOUT_BLIND: 0.92, HELDOUT_FINAL: 0.85, HELDOUT_C: 0.93,
-                      HELDOUT_D: 0.93, HELDOUT_E: 0.90}
-SETS = [pytest.param(HELDOUT_BLIND, id="blind"), pytest.param(HELDOUT_FINAL, id="final"),
-        pytest.param(HELDOUT_C, id="c"), pytest.param(HELDOUT_D, id="d"),
-        pytest.param(HELDOUT_E, id="e")]
+ACCURACY_FLOOR = {
+    HELDOUT_BLIND: 0.94,
+    HELDOUT_FINAL: 0.92,
+    HELDOUT_C: 0.95,
+    HELDOUT_D: 0.94,
+    HELDOUT_E: 0.94,
+}
+OUT_OF_SCOPE_FLOOR = {
+    HELDOUT_BLIND: 0.92,
+    HELDOUT_FINAL: 0.85,
+    HELDOUT_C: 0.93,
+    HELDOUT_D: 0.93,
+    HELDOUT_E: 0.90,
+}
+SETS = [
+    pytest.param(HELDOUT_BLIND, id="blind"),
+    pytest.param(HELDOUT_FINAL, id="final"),
+    pytest.param(HELDOUT_C, id="c"),
+    pytest.param(HELDOUT_D, id="d"),
+    pytest.param(HELDOUT_E, id="e"),
+]
 
 
 def normalise(text):
@@ -41,7 +62,9 @@ def test_heldout_set_is_big_enough_and_never_trained_on(held_out):
     assert len(examples) >= 200
     assert labels.count("out_of_scope") >= 25
     assert labels.count("report_red_flag") >= 25
-    training = {normalise(m.get("text")) for m in load_data(str(ROOT / "data" / "nlu")).intent_examples}
+    training = {
+        normalise(m.get("text")) for m in load_data(str(ROOT / "data" / "nlu")).intent_examples
+    }
     leaked = [text for text, _ in examples if normalise(text) in training]
     assert not leaked, f"held-out messages found in training data: {leaked[:5]}"
 

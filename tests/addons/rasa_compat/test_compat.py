@@ -1,4 +1,5 @@
 """The Rasa compatibility layer: one install(), a version check, nothing patched on import."""
+
 import subprocess
 import sys
 
@@ -22,6 +23,7 @@ def test_the_installed_rasa_is_the_tested_one():
     assert rasa.__version__ in rasa_compat.TESTED_RASA_VERSIONS
 
 
+@pytest.mark.slow  # imports Rasa in a fresh interpreter
 def test_importing_the_channels_and_the_server_patches_nothing():
     code = (
         "import rasa.core.run\n"
@@ -30,8 +32,9 @@ def test_importing_the_channels_and_the_server_patches_nothing():
         "from rasa.core.actions import action\n"
         "print(action.RemoteAction.__module__)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "rasa.core.actions.action"
 
@@ -54,8 +57,10 @@ def test_the_events_table_copy_matches_rasas_own():
     from addons.rasa_compat.sql_events import events_table
 
     ours = {c.name: (str(c.type), c.nullable, c.primary_key) for c in events_table().columns}
-    rasas = {c.name: (str(c.type), c.nullable, c.primary_key)
-             for c in SQLTrackerStore.SQLEvent.__table__.columns}
+    rasas = {
+        c.name: (str(c.type), c.nullable, c.primary_key)
+        for c in SQLTrackerStore.SQLEvent.__table__.columns
+    }
     assert ours == rasas
 
 
