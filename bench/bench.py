@@ -31,7 +31,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import aiohttp
 
@@ -296,7 +296,9 @@ async def phase(session, bot: Bot, conversations: int, per_conversation: int, ta
 
 async def drive(ours: Bot, starter: Bot, quick: bool) -> Dict:
     rounds = 2 if quick else 6
-    results = {b.name: {"sequential": Run(), "concurrent": Run()} for b in (ours, starter)}
+    results: Dict[str, Dict[str, Any]] = {
+        b.name: {"sequential": Run(), "concurrent": Run()} for b in (ours, starter)
+    }
     async with aiohttp.ClientSession() as session:
         for bot in (ours, starter):
             results[bot.name]["ready_s"] = await wait_ready(session, bot)
@@ -345,7 +347,7 @@ async def load_test(bot: Bot, conversations: int = 50, seconds: float = 60) -> D
             users = [i for i, e in enumerate(events) if e["event"] == "user"]
             answered = sum(
                 any(e["event"] == "bot" for e in events[i + 1 : j])
-                for i, j in zip(users, users[1:] + [len(events)])
+                for i, j in zip(users, users[1:] + [len(events)], strict=False)
             )
             missing += (count - answered) + (count - len(users))
     return {

@@ -223,7 +223,8 @@ def _validate(knowledge: Knowledge, content_dir: Path) -> None:
         )
         if len(worst_case) > SMS_LIMIT:
             raise KnowledgeError(
-                f"{where}: SMS answer is {len(worst_case)} characters, over the limit of {SMS_LIMIT}"
+                f"{where}: SMS answer is {len(worst_case)} characters, "
+                f"over the limit of {SMS_LIMIT}"
             )
         if not is_gsm7(worst_case):
             bad = sorted({c for c in worst_case if not is_gsm7(c)})
@@ -232,7 +233,7 @@ def _validate(knowledge: Knowledge, content_dir: Path) -> None:
     if not isinstance(intents, dict) or not intents:
         raise KnowledgeError(f"{content_dir / 'routes.yml'}: no intents")
     targets = []
-    for intent, route in intents.items():
+    for route in intents.values():
         targets += list(route.values()) if isinstance(route, dict) else [route]
     targets += list(routes.get("red_flags", {}).values()) + list(
         routes.get("input_issues", {}).values()

@@ -75,20 +75,20 @@ def score(gold: List[str], predicted: List[str]) -> Dict:
     labels = sorted(set(gold))
     per_intent = {}
     for label in labels:
-        tp = sum(g == label and p == label for g, p in zip(gold, predicted))
-        fp = sum(g != label and p == label for g, p in zip(gold, predicted))
-        fn = sum(g == label and p != label for g, p in zip(gold, predicted))
+        tp = sum(g == label and p == label for g, p in zip(gold, predicted, strict=False))
+        fp = sum(g != label and p == label for g, p in zip(gold, predicted, strict=False))
+        fn = sum(g == label and p != label for g, p in zip(gold, predicted, strict=False))
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         per_intent[label] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
     oos_gold = [g == OUT_OF_SCOPE for g in gold]
     oos_pred = [p in NOT_ANSWERED for p in predicted]
-    oos_tp = sum(g and p for g, p in zip(oos_gold, oos_pred))
-    red = [(g, p) for g, p in zip(gold, predicted) if g == RED_FLAG]
+    oos_tp = sum(g and p for g, p in zip(oos_gold, oos_pred, strict=False))
+    red = [(g, p) for g, p in zip(gold, predicted, strict=False) if g == RED_FLAG]
     return {
         "examples": len(gold),
-        "accuracy": sum(g == p for g, p in zip(gold, predicted)) / len(gold),
+        "accuracy": sum(g == p for g, p in zip(gold, predicted, strict=False)) / len(gold),
         "per_intent": per_intent,
         "out_of_scope_precision": oos_tp / max(1, sum(oos_pred)),
         "out_of_scope_recall": oos_tp / max(1, sum(oos_gold)),

@@ -73,9 +73,9 @@ def parse_body(body: Optional[bytes]) -> Tuple[str, str, Optional[Dict[str, Any]
     try:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
-        raise BadRequest("body is not UTF-8")
+        raise BadRequest("body is not UTF-8") from None
     except ValueError:
-        raise BadRequest("body is not valid JSON")
+        raise BadRequest("body is not valid JSON") from None
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object with 'sender' and 'message'")
     sender = data.get("sender")

@@ -328,7 +328,10 @@ class WebChatInput(SocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            messages = await self.history(requested) if valid_session_id(requested) else None
+            known = (
+                requested if isinstance(requested, str) and valid_session_id(requested) else None
+            )
+            messages = await self.history(known) if known else None
             session_id = requested if messages is not None else uuid.uuid4().hex
             async with sio.session(sid, namespace=self.namespace) as session:
                 previous = session.get("session_id")

@@ -9,8 +9,8 @@ plain linear model does better once the counts are weighted the classic way:
   document frequency learnt from the training data, and the block is scaled to
   unit length, so a long message with context about the child weighs the same as
   a short one and common words ("my", "the", "is") weigh little;
-* a multinomial logistic regression (scikit-learn) maps the blocks to intents. Its probabilities are the confidences the
-  FallbackClassifier and the dialogue read.
+* a multinomial logistic regression (scikit-learn) maps the blocks to intents.
+  Its probabilities are the confidences the FallbackClassifier and the dialogue read.
 
 Measured on 2026-11-22 (5-fold cross-validation on data/nlu, same features):
 raw-count logistic regression 82.2%, this weighting 85.6%. Training takes seconds
@@ -139,7 +139,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     def _matrix(self, blocks: List[Dict[Text, scipy.sparse.spmatrix]]) -> scipy.sparse.csr_matrix:
         """One weighted row per message (its blocks), the blocks in training order."""
         columns = []
-        for origin, idf, weighting in zip(self._origins, self._idf, self._weighting):
+        for origin, idf, weighting in zip(self._origins, self._idf, self._weighting, strict=False):
             empty = scipy.sparse.csr_matrix((1, idf.shape[0]))
             rows = [
                 row if row is not None and row.shape[1] == idf.shape[0] else empty
@@ -197,7 +197,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         if len(self._labels) == 2:  # binary logistic regression: one column
             scores = np.hstack([np.zeros_like(scores), scores])
         probabilities = softmax(scores, axis=1)
-        for message, message_blocks, row in zip(messages, blocks, probabilities):
+        for message, message_blocks, row in zip(messages, blocks, probabilities, strict=False):
             if not message_blocks:
                 continue  # nothing to classify (empty text): later components decide
             order = np.argsort(-row)

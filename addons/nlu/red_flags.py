@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import yaml
 
@@ -118,7 +118,7 @@ class RedFlagDetector:
             if re.fullmatch(r"~\d+", part):
                 elements.append(("gap", int(part[1:])))
                 continue
-            options = set()
+            options: Set[str] = set()
             for option in part.split("|"):
                 if option in vocab:
                     options.update(word.lower() for word in vocab[option])
@@ -183,7 +183,7 @@ class RedFlagDetector:
             hits = [self._find(p, words, rule.negatable) for p in rule.patterns]
             if rule.all_of:
                 if all(hits):
-                    found.append(RedFlag(rule.id, rule.severity, " + ".join(hits)))
+                    found.append(RedFlag(rule.id, rule.severity, " + ".join(h for h in hits if h)))
             else:
                 hit = next((h for h in hits if h), None)
                 if hit:

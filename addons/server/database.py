@@ -62,7 +62,9 @@ def check_database(
     try:
         parsed = sa.engine.make_url(url)
     except Exception as error:
-        raise StoreUnavailable(f"{setting} is not a valid database URL ({_first_line(error)})")
+        raise StoreUnavailable(
+            f"{setting} is not a valid database URL ({_first_line(error)})"
+        ) from None
     if parsed.drivername.startswith("sqlite"):
         if parsed.database:
             folder = Path(parsed.database).parent
@@ -72,7 +74,7 @@ def check_database(
                 raise StoreUnavailable(
                     f"cannot create the folder of the SQLite tracker store ({setting}): "
                     f"{folder}: {error.strerror}"
-                )
+                ) from None
         connect_args = {}
     else:
         connect_args = {"connect_timeout": 5} if parsed.drivername.startswith("postgresql") else {}

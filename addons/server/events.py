@@ -3,7 +3,7 @@ action call (`addons/server/stores.py`, `addons/server/resilience.py`)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Reversible, Type
+from typing import Any, List, Reversible, Type
 
 
 def since_last(events: Reversible[Any], event_type: Type[Any]) -> List[Any]:
@@ -20,4 +20,4 @@ def since_last(events: Reversible[Any], event_type: Type[Any]) -> List[Any]:
     return tail
 
 
-__all__: Iterable[str] = ["since_last"]
+__all__ = ["since_last"]

@@ -27,7 +27,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from typing import Deque, Dict, Optional, Tuple
+from typing import Any, Deque, Dict, Optional, Tuple
 
 from common.settings import current
 
@@ -86,8 +86,8 @@ class RateLimiter:
         self._max_senders = max_senders
         self._hits: Dict[str, Deque[float]] = {}
         self._told: Dict[str, float] = {}
-        self._redis = None
-        self._script = None
+        self._redis: Any = None
+        self._script: Any = None
         self._warned_at = 0.0
 
     @classmethod

@@ -99,6 +99,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
             # silently replace with an in-memory store.
             raise
         super().__init__(domain=domain, host=url, event_broker=event_broker)
+        self.engine: Any  # Rasa's SQLAlchemy engine (replaced by a pooled one on SQLite)
         if self.engine.dialect.name == "sqlite":
             self._pool_sqlite(url)
         self._cache: "OrderedDict[str, _Cached]" = OrderedDict()
@@ -176,6 +177,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
             and (known == 0 or events[known - 1] is cached.events[-1])
         )
         if fast:
+            assert cached is not None  # `fast` needs it
             with self.session_scope() as session:
                 if self._stamp(session, sender_id) == cached.stamp:
                     await self.stream_events(tracker)

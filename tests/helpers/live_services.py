@@ -53,7 +53,7 @@ def ensure_installed() -> None:
     try:
         result = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=900)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise Unavailable(f"could not install postgresql/redis-server: {error}")
+        raise Unavailable(f"could not install postgresql/redis-server: {error}") from error
     if result.returncode != 0 or not (_pg_bindir() and shutil.which("redis-server")):
         raise Unavailable(
             "postgresql/redis-server are not installed and could not be: "
@@ -73,7 +73,7 @@ def _as_postgres() -> List[str]:
 
         pwd.getpwnam("postgres")
     except KeyError:
-        raise Unavailable("running as root and there is no 'postgres' user")
+        raise Unavailable("running as root and there is no 'postgres' user") from None
     return [runuser, "-u", "postgres", "--"]
 
 
@@ -245,7 +245,7 @@ class Redis:
                 if self.process.poll() is not None or time.time() > deadline:
                     raise Unavailable(
                         "redis-server did not start: " + (self.dir / "redis.log").read_text()[-500:]
-                    )
+                    ) from None
                 time.sleep(0.2)
 
     @property

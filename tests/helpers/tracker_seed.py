@@ -119,7 +119,7 @@ def stored_events(url: str) -> Dict[str, List[dict]]:
         with engine.connect() as connection:
             rows = connection.execute(
                 sa.text(
-                    "SELECT sender_id, type_name, action_name, timestamp, data FROM events ORDER BY id"
+                    "SELECT sender_id, type_name, action_name, timestamp, data FROM events ORDER BY id"  # noqa: E501
                 )
             ).all()
     finally:

@@ -46,7 +46,8 @@ def answer_shown(page, answers, topic: str):
 
 def watch_typing(page) -> None:
     page.evaluate("""() => {
-        const typing = document.querySelector('#pulpcare-chat').shadowRoot.querySelector('.pc-typing');
+        const root = document.querySelector('#pulpcare-chat').shadowRoot;
+        const typing = root.querySelector('.pc-typing');
         window.__typingSeen = false;
         new MutationObserver(() => {
             if (typing.textContent.includes('typing')) window.__typingSeen = true;

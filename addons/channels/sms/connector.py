@@ -386,7 +386,8 @@ class TwilioSmsInput(InputChannel):
                 return response.text("Forbidden", status=403)
             phone = (params.get("From") or "").strip()
             sid = params.get("MessageSid") or params.get("SmsSid") or ""
-            if phone and (not sid or await self.sender.run(self.sender.store.first_time_seen, sid)):
+            sender = self.sender
+            if phone and (not sid or await sender.run(sender.store.first_time_seen, sid)):
                 try:
                     media = int(params.get("NumMedia") or 0)
                 except ValueError:
@@ -415,7 +416,9 @@ class TwilioSmsInput(InputChannel):
         media: int,
         sid: str,
     ) -> None:
-        sender, store = self.sender, self.sender.store
+        sender = self.sender
+        assert sender is not None  # the webhook answers 503 before this when SMS is off
+        store = sender.store
         try:
             word = sms_format.keyword(body)
             if word == "STOP":

@@ -34,7 +34,7 @@ def _stacked(axis: Axes, labels: List[str], series: Series, names: Mapping[str, 
     bottom = [0] * len(labels)
     for key, values in series.items():
         axis.bar(labels, values, bottom=bottom, label=names.get(key, key))
-        bottom = [b + v for b, v in zip(bottom, values)]
+        bottom = [b + v for b, v in zip(bottom, values, strict=False)]
 
 
 def _weekly(labels: List[str], series: Series, title: str, channels: Sequence[str]) -> str:

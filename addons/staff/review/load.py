@@ -131,10 +131,10 @@ def load(start: dt.date, end: dt.date, url: Optional[str] = None) -> Data:
                     event = json.loads(row.data or "{}")
                 except ValueError:
                     continue
-                key = (sender, session)
+                key = (str(sender), session)
                 if row.type_name == "user":
                     carried = False
-                    data.messages.append(_message(sender, key, row.timestamp, event))
+                    data.messages.append(_message(key[0], key, row.timestamp, event))
                 elif row.type_name == "slot" and event.get("name") == LAST_TOPIC and not carried:
                     value = event.get("value")
                     if value:

@@ -161,7 +161,7 @@ def test_confidences_are_those_of_scikit_learn(storage, intents):
         r["name"]: r["confidence"]
         for r in _classify(classifier, featurize, probe[0].get("text")).get("intent_ranking")
     }
-    theirs = dict(zip(model.classes_, model.predict_proba(weighted(probe))[0]))
+    theirs = dict(zip(model.classes_, model.predict_proba(weighted(probe))[0], strict=False))
     assert ours == pytest.approx(theirs, abs=1e-6)
 
 

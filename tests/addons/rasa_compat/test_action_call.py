@@ -58,7 +58,10 @@ def test_the_request_has_the_current_turn_and_state_but_not_the_history():
 
 def test_same_size_on_turn_2_and_turn_200():
     action = ResilientRemoteAction("action_answer", endpoint())
-    size = lambda turns: len(str(action._action_call_format(long_conversation(turns), DOMAIN)))
+
+    def size(turns):
+        return len(str(action._action_call_format(long_conversation(turns), DOMAIN)))
+
     assert abs(size(200) - size(2)) < 50  # timestamps differ by a few digits
     rasa_size = len(
         str(
