@@ -24,7 +24,7 @@ export function safeHref(href) {
   let url;
   try {
     url = new URL(String(href));
-  } catch (error) {
+  } catch {
     return '';
   }
   if (!ALLOWED_PROTOCOLS.includes(url.protocol)) return '';
@@ -56,7 +56,7 @@ export function linkParts(text) {
   };
   for (const match of input.matchAll(LINKS)) {
     let label = match[0];
-    let href = '';
+    let href;
     if (match[1]) {
       const trailing = (label.match(TRAILING) || [''])[0];
       label = label.slice(0, label.length - trailing.length);
