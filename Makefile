@@ -9,6 +9,7 @@
 # make followup PHONE=+15551234567 PROCEDURE=pulpotomy  text a parent the SMS check-in
 # make retention DAYS=90   delete conversations older than DAYS days from the tracker store
 # make review FROM=2026-01-01 TO=2026-03-31   HTML report of what parents asked (results/review/)
+# make migrate-ids [DRY_RUN=1]  rename stored conversations to channel-prefixed ids (once)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export RASA_TELEMETRY_ENABLED := false
@@ -28,7 +29,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
                 common/names.py
 
 .PHONY: help setup train run shell test test-fast lint format validate pytest stories eval bench \
-        followup retention review clean
+        followup retention review migrate-ids clean
 
 help:
 	@sed -n '/^SHELL/q;p' Makefile
@@ -108,6 +109,10 @@ followup: setup
 DAYS ?= 90
 retention: setup
 	@$(PY) -m addons.staff.retention --days "$(DAYS)"
+
+# Once, after upgrading to channel-prefixed conversation ids (servers stopped).
+migrate-ids: setup
+	@$(PY) -m addons.staff.migrate_ids $(if $(DRY_RUN),--dry-run)
 
 review: setup
 	@$(PY) -m addons.staff.review $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") $(if $(OUT),--out "$(OUT)")

@@ -140,9 +140,13 @@ SPECS: Tuple[Spec, ...] = (
     Spec("ACTION_SERVER_URL", "action_server_url", _url("http", "https"), ""),
     Spec("ACTION_TIMEOUT_SECONDS", "action_timeout_seconds", _seconds(0, True), 10.0),
     Spec("RATE_LIMIT_PER_MINUTE", "rate_limit_per_minute", _whole(0), 30),
+    Spec("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "rate_limit_per_address_per_minute", _whole(0), 120),
     Spec("MAX_MESSAGE_CHARS", "max_message_chars", _whole(1), 5000),
     Spec("SANIC_WORKERS", "sanic_workers", _whole(1), 1),
     Spec("LOG_MASK_SALT", "log_mask_salt", _text, None, secret=True),
+    # the REST channel (integrations and testing)
+    Spec("REST_CHANNEL", "rest_channel", _flag, True),
+    Spec("REST_TOKEN", "rest_token", _secret(16), "", secret=True),
     # Rasa's HTTP API
     Spec("RASA_ENABLE_API", "rasa_enable_api", _flag, False),
     Spec("RASA_AUTH_TOKEN", "rasa_auth_token", _secret(16), "", secret=True),
@@ -172,9 +176,12 @@ class Settings:
     action_server_url: str
     action_timeout_seconds: float
     rate_limit_per_minute: int
+    rate_limit_per_address_per_minute: int
     max_message_chars: int
     sanic_workers: int
     log_mask_salt: Optional[str]
+    rest_channel: bool
+    rest_token: str
     rasa_enable_api: bool
     rasa_auth_token: str
     rasa_jwt_secret: str

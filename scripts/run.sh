@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1
 MODE=${1:-run}
 RASA_PORT=${RASA_PORT:-5005}
+# Loopback unless told otherwise: a deployment sets RASA_INTERFACE=0.0.0.0 and REST_TOKEN
+# (or REST_CHANNEL=false); the run command refuses an open REST channel beyond loopback.
+RASA_INTERFACE=${RASA_INTERFACE:-127.0.0.1}
 MODEL=${MODEL:-models/pulpcare.tar.gz}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 if [ "$MODE" = actions ]; then
@@ -18,7 +21,7 @@ export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTIONS_PORT/web
 
 # Start-up checks before anything starts: the tracker database (DATABASE_URL or the
 # SQLite file) and Redis (REDIS_URL, if set) answer; otherwise one line naming the setting.
-.venv/bin/python -m addons.server.serve --check
+.venv/bin/python -m addons.server.serve --check --interface "$RASA_INTERFACE" --credentials credentials.yml
 
 if [ "$MODE" != rasa ]; then
 .venv/bin/rasa run actions --port "$ACTIONS_PORT" --actions actions.actions &
@@ -36,7 +39,7 @@ fi
 if [ "$MODE" = shell ]; then
   .venv/bin/python -m addons.server.serve shell -m "$MODEL" --endpoints endpoints.yml
 else
-  echo "Action server: $ACTION_SERVER_URL   Rasa server: http://localhost:$RASA_PORT"
+  echo "Action server: $ACTION_SERVER_URL   Rasa server: http://$RASA_INTERFACE:$RASA_PORT"
   echo "REST channel:  POST http://localhost:$RASA_PORT/webhooks/rest/webhook {\"sender\": \"...\", \"message\": \"...\"}"
   echo "Chat widget:   http://localhost:$RASA_PORT/widget/  (demo page; embed script: http://localhost:$RASA_PORT/widget/widget.js)"
   if [ -n "${RASA_AUTH_TOKEN:-}${RASA_JWT_SECRET:-}" ]; then
@@ -44,6 +47,7 @@ else
   fi
   # `rasa run` behind the start-up checks (addons/server/serve.py): the HTTP API only with a
   # secret from the environment (never on a command line), CORS from practice.yml.
-  .venv/bin/python -m addons.server.serve -m "$MODEL" --port "$RASA_PORT" --credentials credentials.yml \
+  .venv/bin/python -m addons.server.serve -m "$MODEL" --port "$RASA_PORT" --interface "$RASA_INTERFACE" \
+    --credentials credentials.yml \
     --endpoints endpoints.yml
 fi

@@ -18,13 +18,24 @@ What it adds:
   a message over the limit is not processed and gets the `rate_limited` reply,
   with a `Retry-After` header;
 * the client cannot choose `input_channel` (it is always `rest`), so reports by
-  channel can be trusted;
+  channel can be trusted, and any `metadata` it sends is dropped: nothing a
+  caller sends can mark a message as a staff trigger or change its routing;
+* the conversation is `rest:<sender>` (`common.conversations`): a caller who
+  sends a parent's phone number starts a new REST conversation, never the
+  parent's SMS one. Replies name the sender as the caller sent it;
+* with `REST_TOKEN` set, every message must carry `Authorization: Bearer <token>`
+  (compared in constant time; 401 otherwise). The channel is for integrations
+  and testing: the run command refuses to expose it beyond loopback without a
+  token (`addons.server.serve`);
+* a per-address limit on top of the per-sender one, so cycling sender ids does
+  not get around it;
 * if handling the message fails inside the server (the database went away,
   say) the parent gets the `action_unavailable` reply rather than nothing.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import math
@@ -39,7 +50,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from addons.server import replies
-from addons.server.rate_limit import rate_limiter
+from addons.server.rate_limit import check_message
+from common.conversations import conversation_id
 from common.names import CHANNEL_REST
 from common.settings import current
 
@@ -102,6 +114,26 @@ def _reply(sender: str, text: str) -> list:
     return [{"recipient_id": sender, "text": text}]
 
 
+def authorized(request: Request) -> bool:
+    """True without `REST_TOKEN`; with it, only `Authorization: Bearer <REST_TOKEN>`."""
+    token = current().rest_token
+    if not token:
+        return True
+    scheme, _, given = (request.headers.get("Authorization") or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8", "replace"), token.encode("utf-8")
+    )
+
+
+def client_address(request: Request) -> Optional[str]:
+    """The client's address, as Sanic sees it (behind a proxy: its forwarded-for
+    settings decide; see docs/deployment.md)."""
+    try:
+        return str(request.remote_addr or request.ip or "") or None
+    except Exception:
+        return None
+
+
 class RestInput(RasaRestInput):
     """Rasa's REST channel with request validation, a length limit and a rate limit."""
 
@@ -118,12 +150,19 @@ class RestInput(RasaRestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> Any:
+            if not authorized(request):
+                return response.json(
+                    {"error": "this channel needs 'Authorization: Bearer <REST_TOKEN>'"},
+                    status=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
             try:
-                sender, text, metadata = parse_body(request.body)
+                sender, text, _client_metadata = parse_body(request.body)
             except BadRequest as error:
                 return response.json({"error": str(error)}, status=error.status)
+            conversation = conversation_id(CHANNEL_REST, sender)
 
-            decision = await rate_limiter().check(self.name(), sender)
+            decision = await check_message(self.name(), conversation, client_address(request))
             if not decision.allowed:
                 return response.json(
                     _reply(sender, replies.text(replies.RATE_LIMITED)),
@@ -136,16 +175,14 @@ class RestInput(RasaRestInput):
             stream = request.args.get("stream", "false").lower() in ("true", "1", "yes")
             if stream:
                 return response.stream(
-                    self.stream_response(on_new_message, text, sender, self.name(), metadata),
+                    self.stream_response(on_new_message, text, conversation, self.name(), None),
                     content_type="text/event-stream",
                 )
 
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
-                    UserMessage(
-                        text, collector, sender, input_channel=self.name(), metadata=metadata
-                    )
+                    UserMessage(text, collector, conversation, input_channel=self.name())
                 )
             except CancelledError:
                 logger.error("rest: handling a message timed out")
@@ -153,6 +190,7 @@ class RestInput(RasaRestInput):
                 logger.exception("rest: handling a message failed")
                 if not collector.messages:
                     return response.json(_reply(sender, replies.text(replies.ACTION_UNAVAILABLE)))
-            return response.json(collector.messages)
+            # The caller's own name for the conversation, not the stored id.
+            return response.json([{**m, "recipient_id": sender} for m in collector.messages])
 
         return webhook

@@ -53,7 +53,8 @@ from socketio import AsyncServer
 from addons.channels.rest import max_message_chars
 from addons.rasa_compat.socketio import leave_cors_to_engineio
 from addons.server import replies
-from addons.server.rate_limit import rate_limiter
+from addons.server.rate_limit import check_message
+from common.conversations import conversation_id, own_id
 from common.names import CHANNEL_WEB
 from common.paths import PROJECT_ROOT
 from common.practice import allowed_origins, load_practice
@@ -142,8 +143,10 @@ class WebChatOutput(SocketIOOutput):
         return CHANNEL_WEB
 
     async def _send_message(self, socket_id: Text, response: Any) -> None:
+        # Rasa names the recipient by the stored conversation id (`web:<session>`);
+        # the Socket.IO room is the session id itself.
         self.sent += 1
-        await super()._send_message(socket_id, response)
+        await super()._send_message(own_id(socket_id, CHANNEL_WEB) or socket_id, response)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"text": text.strip()})
@@ -315,6 +318,9 @@ class WebChatInput(SocketIOInput):
             origin = environ.get("HTTP_ORIGIN")
             if origin and not self.origin_allowed(origin, environ):
                 return False  # engine.io refuses these already; kept as a second lock
+            request = environ.get("sanic.request")
+            address = str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "")
+            await sio.save_session(sid, {"address": address}, namespace=self.namespace)
             if self.jwt_key:
                 token = auth.get("token") if isinstance(auth, dict) else None
                 return bool(
@@ -361,28 +367,19 @@ class WebChatInput(SocketIOInput):
             if not isinstance(text, str):
                 return
             output = WebChatOutput(sio, self.bot_message_evt)
-            decision = await rate_limiter().check(self.name(), session_id)
+            conversation = conversation_id(CHANNEL_WEB, session_id)
+            decision = await check_message(self.name(), conversation, session.get("address"))
             if not decision.allowed:
                 await output.send_text_message(session_id, replies.text(replies.RATE_LIMITED))
                 return
             if len(text) > max_message_chars():
                 await output.send_text_message(session_id, replies.text(replies.TOO_LONG))
                 return
-            metadata = data.get(self.metadata_key)
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = None
+            # Whatever metadata the page sends is dropped: a browser cannot mark a
+            # message as a staff trigger or change how it is routed.
             try:
                 await on_new_message(
-                    UserMessage(
-                        text,
-                        output,
-                        session_id,
-                        input_channel=self.name(),
-                        metadata=metadata if isinstance(metadata, dict) else None,
-                    )
+                    UserMessage(text, output, conversation, input_channel=self.name())
                 )
             except Exception:
                 logger.exception("webchat: handling a message failed")
@@ -394,19 +391,20 @@ class WebChatInput(SocketIOInput):
         return webhook
 
     async def history(self, session_id: Text) -> Optional[List[Dict[str, Any]]]:
-        """The conversation's messages ([] when new); None when the id belongs to a
-        conversation of another channel, which a web page may not continue or read."""
+        """The messages of the web conversation `web:<session_id>`; None when there is
+        none: a page continues only a session the server issued and that has begun,
+        never one it names itself."""
         agent = getattr(self.app.ctx, "agent", None) if self.app else None
         store = getattr(agent, "tracker_store", None)
         if store is None:
             return []
         try:
-            tracker = await store.retrieve_full_tracker(session_id)
+            tracker = await store.retrieve_full_tracker(conversation_id(CHANNEL_WEB, session_id))
         except Exception:  # a history is a convenience; never fail the connection for it
             logger.exception("webchat: could not read the history of a session")
             return []
-        if tracker is None:
-            return []
+        if tracker is None or not tracker.events:
+            return None
         if tracker.get_latest_input_channel() not in (None, self.name()):
             return None
         return history_messages(list(tracker.events))

@@ -14,6 +14,10 @@
 * `decision.notify` is true for the first refused message of a window only.
   Channels where every reply costs money (SMS) answer only then; free channels
   (REST, web) may answer every refused message.
+* Per address as well (`RATE_LIMIT_PER_ADDRESS_PER_MINUTE`, default 120, across
+  channels): one client cycling through sender or session ids is still slowed
+  down. `check_message()` applies both. Twilio's webhook is not limited per
+  address (every parent's text comes from Twilio's servers); it is signed.
 * If Redis cannot be reached the message is allowed (a parent is never refused
   because of our own fault) and a warning is logged.
 """
@@ -168,21 +172,44 @@ class RateLimiter:
             self._redis, self._script = None, None
 
 
-_shared: Tuple[Optional[RateLimiter], Optional[int]] = (None, None)
+_shared: Dict[str, Tuple[RateLimiter, Optional[int]]] = {}
+ADDRESS = "address"  # the key space of the per-address limit
+
+
+def _limiter(kind: str) -> RateLimiter:
+    """One instance per kind and event loop: the Redis client is bound to the loop
+    it was made on (Sanic runs one loop per server process)."""
+    try:
+        loop_id: Optional[int] = id(asyncio.get_running_loop())
+    except RuntimeError:
+        loop_id = None
+    limiter, owner = _shared.get(kind, (None, None))
+    if limiter is None or (limiter.redis_url and owner != loop_id):
+        if kind == ADDRESS:
+            settings = current()
+            limiter = RateLimiter(
+                limit=settings.rate_limit_per_address_per_minute,
+                redis_url=settings.redis_url or None,
+            )
+        else:
+            limiter = RateLimiter.from_env()
+        _shared[kind] = (limiter, loop_id)
+    return limiter
 
 
 def rate_limiter() -> RateLimiter:
-    """The process-wide limiter, configured from the environment.
+    """The process-wide per-sender limiter, configured from the settings."""
+    return _limiter("sender")
 
-    One instance per event loop: the Redis client is bound to the loop it was
-    made on (Sanic runs one loop per server process)."""
-    global _shared
-    try:
-        loop_id = id(asyncio.get_running_loop())
-    except RuntimeError:
-        loop_id = None
-    limiter, owner = _shared
-    if limiter is None or (limiter.redis_url and owner != loop_id):
-        limiter = RateLimiter.from_env()
-        _shared = (limiter, loop_id)
-    return limiter
+
+def address_limiter() -> RateLimiter:
+    """The process-wide per-address limiter (`RATE_LIMIT_PER_ADDRESS_PER_MINUTE`)."""
+    return _limiter(ADDRESS)
+
+
+async def check_message(channel: str, sender: str, address: Optional[str]) -> Decision:
+    """Both limits for one message: its sender's, then its client address's."""
+    decision = await rate_limiter().check(channel, sender)
+    if decision.allowed and address:
+        decision = await address_limiter().check(ADDRESS, address)
+    return decision

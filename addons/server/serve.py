@@ -20,6 +20,10 @@ Before Rasa starts it
   (`REDIS_URL`, if set) answer, and otherwise stops with one line naming the
   setting;
 * refuses `SANIC_WORKERS` > 1 without `REDIS_URL` (locks would not be shared);
+* keeps the REST channel private: it is for integrations and testing, so the
+  server refuses to listen beyond loopback (`--interface`, Rasa's default being
+  0.0.0.0) with the REST channel on and no `REST_TOKEN`; `REST_CHANNEL=false`
+  drops the channel from the credentials instead;
 * turns Rasa's telemetry off.
 
 `--check` runs the checks and exits (0 when all is well): `scripts/run.sh` uses
@@ -119,6 +123,58 @@ def endpoints_arguments(args: List[str], settings: Optional[Settings] = None) ->
     return args
 
 
+LOOPBACK = ("127.", "::1", "localhost", "[::1]")
+REST_CHANNEL_NAMES = ("rest", "addons.channels.rest.RestInput")
+
+
+def _option(args: Sequence[str], *names: str) -> Optional[str]:
+    for index, arg in enumerate(args):
+        for name in names:
+            if arg == name and index + 1 < len(args):
+                return args[index + 1]
+            if arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+    return None
+
+
+def rest_arguments(args: List[str], settings: Optional[Settings] = None) -> List[str]:
+    """Drops the REST channel when `REST_CHANNEL=false`; refuses to expose it open."""
+    s = _settings(settings)
+    source = Path(_option(args, "--credentials") or "credentials.yml")
+    import yaml
+
+    channels = (yaml.safe_load(source.read_text()) if source.exists() else None) or {}
+    has_rest = any(name in channels for name in REST_CHANNEL_NAMES)
+    if not has_rest:
+        return args
+    if not s.rest_channel:
+        kept = {k: v for k, v in channels.items() if k not in REST_CHANNEL_NAMES}
+        handle = tempfile.NamedTemporaryFile(
+            "w", prefix="credentials-", suffix=".yml", delete=False
+        )
+        with handle:
+            yaml.safe_dump(kept, handle, sort_keys=False)
+        atexit.register(lambda: Path(handle.name).unlink(missing_ok=True))
+        rest: List[str] = []
+        skip = False
+        for arg in args:
+            if skip:
+                skip = False
+            elif arg == "--credentials":
+                skip = True
+            elif not arg.startswith("--credentials="):
+                rest.append(arg)
+        return [*rest, "--credentials", handle.name]
+    interface = _option(args, "--interface", "-i") or "0.0.0.0"
+    if not s.rest_token and not interface.startswith(LOOPBACK):
+        raise Refused(
+            f"the REST channel would be open to anyone on {interface}: set REST_TOKEN "
+            "(integrations send it as 'Authorization: Bearer ...'), or REST_CHANNEL=false, "
+            "or listen on 127.0.0.1"
+        )
+    return args
+
+
 def check_workers(settings: Optional[Settings] = None) -> None:
     s = _settings(settings)
     if s.sanic_workers > 1 and not s.redis_url:
@@ -147,7 +203,7 @@ def check_rasa() -> None:
         raise Refused(str(error)) from None
 
 
-def prepare(args: Sequence[str]) -> Tuple[List[str], List[str]]:
+def prepare(args: Sequence[str], shell: bool = False) -> Tuple[List[str], List[str]]:
     """Runs every check; returns (rasa run arguments, secret arguments)."""
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
     from common import settings as settings_module
@@ -160,6 +216,8 @@ def prepare(args: Sequence[str]) -> Tuple[List[str], List[str]]:
     cors = cors_arguments(args, settings)
     check_rasa()
     check_stores()
+    if not shell:  # `rasa shell` opens the command-line channel only
+        args = rest_arguments(args, settings)
     return endpoints_arguments(args, settings) + cors, secrets
 
 
@@ -168,7 +226,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     check_only = "--check" in argv
     shell = bool(argv) and argv[0] == "shell"
     argv = [a for a in argv if a != "--check"][1 if shell else 0 :]
-    args, secrets = prepare(argv)
+    args, secrets = prepare(argv, shell=shell)
     if check_only:
         return
 

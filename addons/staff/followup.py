@@ -4,9 +4,10 @@
     python -m addons.staff.followup --phone +15551234567 --procedure pulpectomy
 
 Calls the running Rasa server's HTTP API (RASA_URL, default
-http://localhost:5005): POST /conversations/<phone>/trigger_intent?output_channel=twilio
+http://localhost:5005): POST /conversations/sms:<phone>/trigger_intent?output_channel=twilio
 with the intent EXTERNAL_followup and the entity procedure. The conversation id
-is the E.164 number, so the parent's reply continues the same conversation.
+is the parent's SMS conversation, `sms:` and the E.164 number
+(`common.conversations`), so the parent's reply continues the same conversation.
 
 Authentication, as the server was started (scripts/run.sh): RASA_AUTH_TOKEN
 (sent as ?token=) or RASA_JWT_SECRET (a short-lived HS256 token with the admin
@@ -27,6 +28,7 @@ import urllib.parse
 import urllib.request
 from typing import Any, Dict, Optional, Sequence, Tuple
 
+from common.conversations import sms_conversation
 from common.names import CHANNEL_SMS, FOLLOWUP_INTENT, PROCEDURE
 from common.phones import is_e164, mask_phone
 from common.settings import Settings, SettingsError, current
@@ -124,10 +126,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
 
     query["output_channel"] = CHANNEL_SMS
-    # "+" stays as is: Rasa does not decode the conversation id in the path.
+    # "+" and ":" stay as they are: Rasa does not decode the conversation id in the path.
     url = (
-        f"{base}/conversations/{urllib.parse.quote(args.phone, safe='+')}/trigger_intent?"
-        + urllib.parse.urlencode(query)
+        f"{base}/conversations/{urllib.parse.quote(sms_conversation(args.phone), safe='+:')}"
+        "/trigger_intent?" + urllib.parse.urlencode(query)
     )
     try:
         result = _request(

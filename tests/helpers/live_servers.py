@@ -195,7 +195,8 @@ def wait_rasa(server: Server, seconds: float = 300) -> None:
     deadline = time.time() + seconds
     while True:
         try:
-            if post(server.base, f"ready-check-{server.port}", "hello", timeout=30):
+            token = server.env.get("REST_TOKEN")
+            if post(server.base, f"ready-check-{server.port}", "hello", timeout=30, token=token):
                 return
         except OSError:
             pass
@@ -225,11 +226,15 @@ def request(
         return error.code, dict(error.headers), error.read()
 
 
-def post(base: str, sender: str, message: str, timeout: float = 60) -> List[dict]:
+def post(
+    base: str, sender: str, message: str, timeout: float = 60, token: Optional[str] = None
+) -> List[dict]:
+    """One REST message (with `REST_TOKEN` when the server requires one)."""
     status, _, body = request(
         base,
         "/webhooks/rest/webhook",
         json.dumps({"sender": sender, "message": message}).encode(),
+        headers={"Authorization": f"Bearer {token}"} if token else None,
         timeout=timeout,
     )
     if status != 200:

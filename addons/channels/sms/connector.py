@@ -49,6 +49,7 @@ from addons.channels.sms import format as sms_format
 from addons.channels.sms.store import SmsStore
 from addons.server import replies
 from addons.server.rate_limit import rate_limiter
+from common.conversations import phone_of, sms_conversation
 from common.names import CHANNEL_SMS
 from common.phones import mask_phone
 from common.settings import DEFAULT_TWILIO_API_URL, current
@@ -279,7 +280,7 @@ class TwilioSmsOutput(OutputChannel):
             logger.debug("A message with no text was not sent by SMS")
             return
         self.replied = True
-        await self.sender.send_reply(
+        await self._reply(
             recipient_id,
             text,
             buttons,
@@ -289,13 +290,22 @@ class TwilioSmsOutput(OutputChannel):
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         self.replied = True
-        await self.sender.send_reply(recipient_id, text)
+        await self._reply(recipient_id, text)
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
         self.replied = True
-        await self.sender.send_reply(recipient_id, text, buttons)
+        await self._reply(recipient_id, text, buttons)
+
+    async def _reply(self, recipient_id: Text, *args: Any, **kwargs: Any) -> None:
+        """Texts only an SMS conversation's own number (`sms:+1...`): a conversation
+        of another channel, or an unmigrated id, is never texted."""
+        phone = phone_of(recipient_id)
+        if phone is None:
+            logger.error("Not texted: %s is not an SMS conversation", mask_phone(recipient_id))
+            return
+        await self.sender.send_reply(phone, *args, **kwargs)
 
 
 class _PhoneLocks:
@@ -434,7 +444,7 @@ class TwilioSmsInput(InputChannel):
                 return
             # STOP and START always work; anything else counts against the per-sender
             # limit (addons/server/rate_limit.py), told once a window since every SMS costs.
-            decision = await rate_limiter().check(CHANNEL_NAME, phone)
+            decision = await rate_limiter().check(CHANNEL_NAME, sms_conversation(phone))
             if not decision.allowed:
                 if decision.notify:
                     await sender.send(phone, sender.texts["rate_limited"])
@@ -454,7 +464,13 @@ class TwilioSmsInput(InputChannel):
                 text = payload or text
             output = TwilioSmsOutput(sender)
             await on_new_message(
-                UserMessage(text, output, phone, input_channel=CHANNEL_NAME, message_id=sid or None)
+                UserMessage(
+                    text,
+                    output,
+                    sms_conversation(phone),
+                    input_channel=CHANNEL_NAME,
+                    message_id=sid or None,
+                )
             )
             if not output.replied:
                 # Every message gets an answer here; none means a failure on the way (the

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import List, Optional, Union
 
+from common.conversations import sms_conversation
 from common.paths import DEFAULT_SMS_STATE_FILE
 from common.settings import current
 
@@ -33,6 +34,12 @@ CREATE TABLE IF NOT EXISTS choices (
 CREATE TABLE IF NOT EXISTS seen_messages (
     sid TEXT PRIMARY KEY, at REAL NOT NULL);
 """
+
+
+def _key(phone: str) -> str:
+    """Rows are keyed by the SMS conversation id (`sms:+1...`, `common.conversations`),
+    the id retention and the review report use; the column keeps its old name."""
+    return phone if phone.startswith("sms:") else sms_conversation(phone)
 
 
 def state_file_from_env() -> Path:
@@ -61,6 +68,7 @@ class SmsStore:
     # --- opt-out ------------------------------------------------------------
     def opt_out(self, phone: str, keyword: str = "STOP") -> bool:
         """Records the opt-out; True when the number was not opted out before."""
+        phone = _key(phone)
         with self._lock:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO opt_outs (phone, keyword, at) VALUES (?, ?, ?)",
@@ -70,10 +78,12 @@ class SmsStore:
 
     def opt_in(self, phone: str) -> bool:
         """Removes the opt-out; True when the number was opted out."""
+        phone = _key(phone)
         with self._lock:
             return self._db.execute("DELETE FROM opt_outs WHERE phone = ?", (phone,)).rowcount == 1
 
     def is_opted_out(self, phone: str) -> bool:
+        phone = _key(phone)
         with self._lock:
             return (
                 self._db.execute("SELECT 1 FROM opt_outs WHERE phone = ?", (phone,)).fetchone()
@@ -82,6 +92,7 @@ class SmsStore:
 
     # --- numbered choices ---------------------------------------------------
     def set_choices(self, phone: str, payloads: List[str]) -> None:
+        phone = _key(phone)
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO choices (phone, payloads, at) VALUES (?, ?, ?)",
@@ -90,6 +101,7 @@ class SmsStore:
 
     def choice(self, phone: str, number: int) -> Optional[str]:
         """The payload of choice ``number`` (1-based) last offered to ``phone``."""
+        phone = _key(phone)
         with self._lock:
             row = self._db.execute(
                 "SELECT payloads FROM choices WHERE phone = ?", (phone,)

@@ -26,6 +26,7 @@ from addons.staff.review.group import (
     unanswered,
 )
 from addons.staff.review.load import Data, Message
+from common.conversations import split
 from common.phones import last_digits, mask_phones_in
 
 TEMPLATE = "report.html"
@@ -47,9 +48,12 @@ def environment() -> jinja2.Environment:
 def _who(sender: str, show: bool) -> str:
     if show:
         return sender
-    digits = re.sub(r"\D", "", sender)
-    phone = sender.lstrip("+").isdigit() and len(digits) >= 7
-    return pseudonym(sender) + (f" (phone ...{last_digits(sender)})" if phone else "")
+    # An SMS conversation (`sms:+1...`; an unmigrated bare number too) shows the
+    # number's last digits, the one masking rule (common.phones).
+    own = split(sender)[1]
+    digits = re.sub(r"\D", "", own)
+    phone = own.lstrip("+").isdigit() and len(digits) >= 7
+    return pseudonym(sender) + (f" (phone ...{last_digits(own)})" if phone else "")
 
 
 def _text(text: str, show: bool) -> str:

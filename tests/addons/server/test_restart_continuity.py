@@ -61,7 +61,7 @@ def test_conversation_continues_after_a_restart(tmp_path):
     finally:
         stop_all(second, first, actions)
 
-    events = stored_events(f"sqlite:///{db}")[parent]
+    events = stored_events(f"sqlite:///{db}")[f"rest:{parent}"]  # its REST conversation
     said = [e["data"]["text"] for e in events if e["type"] == "user"]
     assert said == [
         "the dentist said my son needs a pulpotamy, what does that mean?",

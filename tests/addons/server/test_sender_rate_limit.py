@@ -77,3 +77,29 @@ def test_redis_down_lets_messages_through():
         return [(await limiter.check("rest", "a")).allowed for _ in range(3)]
 
     assert asyncio.run(run()) == [True, True, True]
+
+
+def test_one_address_cycling_sender_ids_is_still_slowed_down(monkeypatch):
+    import addons.server.rate_limit as rate_limit
+
+    monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "3")
+    monkeypatch.setenv("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "5")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(rate_limit, "_shared", {})
+
+    async def run():
+        fresh_ids = [
+            (await rate_limit.check_message("rest", f"rest:sender-{i}", "203.0.113.9")).allowed
+            for i in range(8)
+        ]
+        other_address = await rate_limit.check_message("rest", "rest:x", "198.51.100.1")
+        same_sender = [
+            (await rate_limit.check_message("webchat", "web:s", "198.51.100.2")).allowed
+            for _ in range(4)
+        ]
+        return fresh_ids, other_address.allowed, same_sender
+
+    fresh_ids, other_address, same_sender = asyncio.run(run())
+    assert fresh_ids == [True] * 5 + [False] * 3  # a new sender id each time: 5, then refused
+    assert other_address  # another client is not affected
+    assert same_sender == [True, True, True, False]  # the per-sender limit still applies

@@ -132,5 +132,40 @@ def test_nothing_is_sent_to_third_parties(monkeypatch, tmp_path):
     monkeypatch.setenv("TRACKER_SQLITE_PATH", str(tmp_path / "t.db"))
     import os
 
-    serve.prepare(["--port", "1"])
+    serve.prepare(["--port", "1", "--interface", "127.0.0.1"])
     assert os.environ["RASA_TELEMETRY_ENABLED"] == "false"
+
+
+def _credentials(
+    tmp_path, text="addons.channels.rest.RestInput:\naddons.channels.webchat.WebChatInput:\n"
+):
+    path = tmp_path / "credentials.yml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_an_open_rest_channel_beyond_loopback_is_refused(monkeypatch, capsys, tmp_path):
+    credentials = _credentials(tmp_path)
+    monkeypatch.delenv("REST_TOKEN", raising=False)
+    for interface in ("0.0.0.0", "10.1.2.3"):
+        with pytest.raises(SystemExit) as stop:
+            serve.rest_arguments(["--interface", interface, "--credentials", credentials])
+        assert stop.value.code == 2
+        assert "REST_TOKEN" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # Rasa's own default is every interface
+        serve.rest_arguments(["--credentials", credentials])
+    args = ["--interface", "127.0.0.1", "--credentials", credentials]
+    assert serve.rest_arguments(args) == args  # a developer's machine: one command
+
+
+def test_a_token_or_no_rest_channel_may_listen_everywhere(monkeypatch, tmp_path):
+    credentials = _credentials(tmp_path)
+    monkeypatch.setenv("REST_TOKEN", "t" * 24)
+    args = ["--interface", "0.0.0.0", "--credentials", credentials]
+    assert serve.rest_arguments(args) == args
+    monkeypatch.delenv("REST_TOKEN")
+    monkeypatch.setenv("REST_CHANNEL", "false")
+    rewritten = serve.rest_arguments(args)
+    written = yaml.safe_load(open(rewritten[rewritten.index("--credentials") + 1]))
+    assert list(written) == ["addons.channels.webchat.WebChatInput"]
+    assert rewritten.count("--credentials") == 1 and "0.0.0.0" in rewritten

@@ -84,7 +84,7 @@ def test_alternating_servers_keep_the_context(cluster):
         answer = text_of(post(server.base, parent, message))
         assert expected in answer.lower(), (message, answer)
 
-    turns = turns_of(stored_events(database)[parent])
+    turns = turns_of(stored_events(database)[f"rest:{parent}"])  # its REST conversation
     assert [t[0] for t in turns] == [message for _, message, _ in script]  # none lost or doubled
     assert all(t[1] == ["action_answer"] and t[2] == 1 for t in turns), turns
 
@@ -101,7 +101,7 @@ def test_simultaneous_messages_are_serialised_by_the_lock(cluster):
         answers = list(pool.map(send, range(10)))
     assert all("pulpotomy" in answer.lower() for answer in answers), answers
 
-    turns = turns_of(stored_events(database)[parent])
+    turns = turns_of(stored_events(database)[f"rest:{parent}"])  # its REST conversation
     assert sorted(t[0] for t in turns) == sorted(messages), turns  # each exactly once
     # each turn complete before the next began: one action and one answer per message
     assert all(t[1] == ["action_answer"] and t[2] == 1 for t in turns), turns

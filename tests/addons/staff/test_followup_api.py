@@ -49,7 +49,7 @@ def test_api_asked_for_without_a_secret_is_refused(command):
 
 
 def test_enable_api_flag_without_a_secret_and_a_short_secret_are_refused():
-    serve = [sys.executable, "-m", "addons.server.serve", "--check"]
+    serve = [sys.executable, "-m", "addons.server.serve", "--check", "--interface", "127.0.0.1"]
     result, _ = run(serve + ["--enable-api"], base_env())
     assert result.returncode == 2 and "no secret" in result.stderr
     result, _ = run(serve, base_env(RASA_AUTH_TOKEN="short"))

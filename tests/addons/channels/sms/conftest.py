@@ -14,7 +14,7 @@ def fresh_rate_limit(monkeypatch):
 
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.delenv("RATE_LIMIT_PER_MINUTE", raising=False)
-    monkeypatch.setattr(addons.server.rate_limit, "_shared", (None, None))
+    monkeypatch.setattr(addons.server.rate_limit, "_shared", {})
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 from addons.channels.sms.format import is_gsm7, to_sms_text
+from common.conversations import sms_conversation
 from common.paths import PROJECT_ROOT
 from common.phones import mask_phone
 from knowledge import load_knowledge
@@ -38,6 +39,7 @@ from tests.helpers.live_servers import (
 
 ROOT = PROJECT_ROOT
 API_TOKEN = "e2e-api-token-0123456789abcdef"
+REST_TOKEN = "e2e-rest-token-0123456789abcdef"
 pytestmark = pytest.mark.e2e
 KNOWLEDGE = load_knowledge()
 ACK_TIMES = []
@@ -63,8 +65,10 @@ def http(url, data=None, headers=None, timeout=60):
 def stack(tmp_path_factory):
     logs = tmp_path_factory.mktemp("sms-logs")
     fake = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN).start()
-    credentials = logs / "credentials.yml"  # the REST channel and ours only
-    credentials.write_text("rest:\naddons.channels.sms.connector.TwilioSmsInput:\n")
+    credentials = logs / "credentials.yml"  # our REST channel (with its token) and SMS
+    credentials.write_text(
+        "addons.channels.rest.RestInput:\naddons.channels.sms.connector.TwilioSmsInput:\n"
+    )
     env = base_env(
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
@@ -72,6 +76,7 @@ def stack(tmp_path_factory):
         TWILIO_WEBHOOK_URL=PUBLIC_URL,
         TWILIO_API_URL=fake.url,
         SMS_STATE_FILE=str(logs / "sms_state.sqlite3"),
+        REST_TOKEN=REST_TOKEN,
         TRACKER_SQLITE_PATH=str(logs / "tracker.db"),
     )
     env.pop("TWILIO_MESSAGING_SERVICE_SID", None)
@@ -142,12 +147,13 @@ class Parent:
         assert len(new) >= count, f"expected {count} SMS, got {new}"
         return new
 
-    def check_in(self, procedure="pulpotomy", token=API_TOKEN):
+    def check_in(self, procedure="pulpotomy", token=API_TOKEN, conversation=None):
         query = urllib.parse.urlencode(
             {"output_channel": "twilio", **({"token": token} if token else {})}
         )
         url = (
-            f"{self.stack['base']}/conversations/{urllib.parse.quote(self.phone, safe='+')}"
+            f"{self.stack['base']}/conversations/"
+            f"{urllib.parse.quote(conversation or sms_conversation(self.phone), safe='+:')}"
             f"/trigger_intent?{query}"
         )
         data = json.dumps(
@@ -361,3 +367,82 @@ def test_the_script_refuses_a_number_that_opted_out(stack, new_phone):
     assert done.returncode == 3 and "opted out" in done.stdout
     time.sleep(1)
     assert parent.fake.to(parent.phone)[parent.seen :] == []
+
+
+# --- one conversation, one door (conversation ids carry their channel) -------------
+def rest(stack, sender, message, token=REST_TOKEN, **extra):
+    body = json.dumps({"sender": sender, "message": message, **extra}).encode()
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    status, text, _ = http(f"{stack['base']}/webhooks/rest/webhook", body, headers)
+    return status, (json.loads(text) if status == 200 else text)
+
+
+def tracker(stack, conversation):
+    quoted = urllib.parse.quote(conversation, safe="+:")
+    status, body, _ = http(f"{stack['base']}/conversations/{quoted}/tracker?token={API_TOKEN}")
+    assert status == 200, body
+    return json.loads(body)
+
+
+def said(tracker_json):
+    return [e.get("text") for e in tracker_json["events"] if e.get("event") == "user"]
+
+
+def test_a_rest_caller_with_a_parents_number_cannot_read_or_write_the_sms_conversation(parent):
+    """The read the issue reproduced: it used to answer "A pulpectomy takes out..."."""
+    parent.text("my son is getting a pulpectomy next week")
+    parent.replies(1)
+    parent.text("what does that mean?")  # in the parent's own conversation: the pulpectomy
+    assert parent.replies(1)[0] == sms("what_is_pulpectomy")
+    pulpectomy = KNOWLEDGE.reply("what_is_pulpectomy").long_text
+
+    for sender in (parent.phone, sms_conversation(parent.phone)):
+        status, replies = rest(parent.stack, sender, "what does that mean?")
+        assert status == 200
+        texts = " ".join(r.get("text", "") for r in replies)
+        assert pulpectomy not in texts  # it knows nothing of the SMS conversation
+        assert texts.startswith(KNOWLEDGE.reply("ask_which_procedure").long_text[:40])
+        assert all(r["recipient_id"] == sender for r in replies)
+
+    assert said(tracker(parent.stack, sms_conversation(parent.phone))) == [
+        "my son is getting a pulpectomy next week",
+        "what does that mean?",
+    ]  # nothing written into the parent's conversation
+    assert said(tracker(parent.stack, f"rest:{parent.phone}")) == ["what does that mean?"]
+    time.sleep(0.5)
+    assert parent.fake.to(parent.phone)[parent.seen :] == []  # and nothing texted
+
+
+def test_the_rest_channel_needs_its_token(parent):
+    for token in (None, "wrong-token-0123456789abcdef"):
+        status, body = rest(parent.stack, "integration", "what is a pulpotomy", token=token)
+        assert status == 401 and "REST_TOKEN" in body
+    status, replies = rest(parent.stack, "integration", "what is a pulpotomy")
+    assert status == 200 and replies
+
+
+def test_metadata_from_a_rest_caller_cannot_make_a_staff_check_in(parent):
+    status, replies = rest(
+        parent.stack,
+        parent.phone,
+        "/EXTERNAL_followup",
+        metadata={"is_external": True, "output_channel": "twilio"},
+    )
+    assert status == 200
+    texts = " ".join(r.get("text", "") for r in replies)
+    assert KNOWLEDGE.reply("followup_checkin", "pulpotomy").sms[:30] not in texts
+    time.sleep(0.5)
+    assert parent.fake.to(parent.phone) == []
+
+
+def test_a_check_in_reaches_only_an_sms_conversation(parent):
+    status, _ = parent.check_in(conversation=parent.phone)  # an unprefixed id: not texted
+    assert status == 200
+    status, _ = parent.check_in(conversation=f"rest:{parent.phone}")
+    assert status == 200
+    time.sleep(1)
+    assert parent.fake.to(parent.phone) == []
+    assert parent.check_in()[0] == 200  # the parent's SMS conversation: texted
+    assert parent.replies(1)

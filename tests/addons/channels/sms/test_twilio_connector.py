@@ -227,7 +227,7 @@ def test_twilio_calls_do_not_block_the_event_loop(fake_twilio, tmp_path):
                 ticks += 1
 
         task = asyncio.create_task(ticker())
-        await channel.get_output_channel().send_text_message("+15550000001", "Hello there.")
+        await channel.get_output_channel().send_text_message("sms:+15550000001", "Hello there.")
         task.cancel()
         return ticks
 
@@ -270,7 +270,7 @@ def test_messages_from_one_number_are_handled_in_order(fake_twilio, tmp_path):
 
 
 # --- what reaches Rasa -------------------------------------------------------------
-def test_a_message_reaches_rasa_as_the_twilio_channel_with_the_phone_as_sender(
+def test_a_message_reaches_rasa_as_the_twilio_channel_in_the_phones_sms_conversation(
     fake_twilio, tmp_path
 ):
     channel, rasa = make(settings(fake_twilio, tmp_path)), Rasa()
@@ -279,7 +279,7 @@ def test_a_message_reaches_rasa_as_the_twilio_channel_with_the_phone_as_sender(
     [message] = rasa.messages
     assert (message.text, message.sender_id, message.input_channel, message.message_id) == (
         "Is it safe?",
-        "+15550000001",
+        "sms:+15550000001",  # the id carries its channel: no other door reaches it
         "twilio",
         form["MessageSid"],
     )
@@ -337,7 +337,7 @@ def test_replies_are_plain_gsm7_sized_numbered_and_never_show_payloads(fake_twil
     )
     asyncio.run(
         out.send_response(
-            "+15550000001",
+            "sms:+15550000001",
             {
                 "text": long_text,
                 "custom": {"sms": {"more": True}},
@@ -358,7 +358,7 @@ def test_choices_already_in_the_text_are_not_repeated(fake_twilio, tmp_path):
     channel = make(settings(fake_twilio, tmp_path))
     asyncio.run(
         channel.get_output_channel().send_response(
-            "+15550000001",
+            "sms:+15550000001",
             {
                 "text": "How is your child? Reply 1 doing well, 2 sore.",
                 "custom": {"sms": {"choices_in_text": True}},
@@ -383,7 +383,7 @@ def test_nothing_is_sent_to_a_number_that_opted_out(fake_twilio, tmp_path):
 def test_twilio_unsubscribed_error_is_recorded_as_an_opt_out(fake_twilio, tmp_path):
     channel = make(settings(fake_twilio, tmp_path))
     fake_twilio.fail_next("+15550000001", 400, 21610)
-    asyncio.run(channel.get_output_channel().send_text_message("+15550000001", "Hi."))
+    asyncio.run(channel.get_output_channel().send_text_message("sms:+15550000001", "Hi."))
     assert channel.sender.store.is_opted_out("+15550000001")
     assert fake_twilio.requests == 1
 
@@ -391,7 +391,7 @@ def test_twilio_unsubscribed_error_is_recorded_as_an_opt_out(fake_twilio, tmp_pa
 def test_a_twilio_server_error_is_retried(fake_twilio, tmp_path):
     channel = make(settings(fake_twilio, tmp_path))
     fake_twilio.fail_next("+15550000001", 503, 20500)
-    asyncio.run(channel.get_output_channel().send_text_message("+15550000001", "Hi."))
+    asyncio.run(channel.get_output_channel().send_text_message("sms:+15550000001", "Hi."))
     assert fake_twilio.to("+15550000001") == ["Hi."] and fake_twilio.requests == 2
 
 
@@ -399,7 +399,7 @@ def test_a_messaging_service_is_used_when_configured(fake_twilio, tmp_path):
     channel = make(
         settings(fake_twilio, tmp_path, number="", messaging_service_sid="MG" + "1" * 32)
     )
-    asyncio.run(channel.get_output_channel().send_text_message("+15550000001", "Hi."))
+    asyncio.run(channel.get_output_channel().send_text_message("sms:+15550000001", "Hi."))
     [message] = fake_twilio.messages
     assert message["MessagingServiceSid"] == "MG" + "1" * 32 and "From" not in message
 
@@ -443,7 +443,7 @@ def test_a_flood_from_one_number_is_rate_limited_and_told_once(fake_twilio, tmp_
     import addons.server.rate_limit
 
     monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "2")
-    monkeypatch.setattr(addons.server.rate_limit, "_shared", (None, None))
+    monkeypatch.setattr(addons.server.rate_limit, "_shared", {})
     channel, rasa = make(settings(fake_twilio, tmp_path)), Rasa()
 
     async def flood():
@@ -456,3 +456,10 @@ def test_a_flood_from_one_number_is_rate_limited_and_told_once(fake_twilio, tmp_
     bodies = fake_twilio.to("+15550000001")
     assert bodies.count(TEXTS["rate_limited"]) == 1  # told once, not per message
     assert bodies[-1] == TEXTS["stop"]  # STOP is never rate limited
+
+
+def test_a_conversation_of_another_channel_is_never_texted(fake_twilio, tmp_path):
+    channel = make(settings(fake_twilio, tmp_path))
+    for recipient in ("+15550000001", "rest:+15550000001", "web:" + "a" * 32, "sms:555"):
+        asyncio.run(channel.get_output_channel().send_text_message(recipient, "Hi."))
+    assert fake_twilio.to("+15550000001") == []
