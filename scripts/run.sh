@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1
+# Third-party deprecation warnings are for whoever upgrades them (see pyproject.toml).
+export PYTHONWARNINGS=ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 MODE=${1:-run}
 RASA_PORT=${RASA_PORT:-5005}
 # Loopback unless told otherwise: a deployment sets RASA_INTERFACE=0.0.0.0 and REST_TOKEN
