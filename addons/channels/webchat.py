@@ -50,7 +50,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from addons.channels.rest import max_message_chars
+from addons.channels.rest import max_message_chars, valid_text
 from addons.rasa_compat.socketio import leave_cors_to_engineio
 from addons.server import replies
 from addons.server.rate_limit import check_message
@@ -366,6 +366,7 @@ class WebChatInput(SocketIOInput):
             text = data.get("message")
             if not isinstance(text, str):
                 return
+            text = valid_text(text)
             output = WebChatOutput(sio, self.bot_message_evt)
             conversation = conversation_id(CHANNEL_WEB, session_id)
             decision = await check_message(self.name(), conversation, session.get("address"))

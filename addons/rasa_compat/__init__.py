@@ -10,7 +10,7 @@ patch below against the new Rasa source, run its test, then add the version to
 The patches (all written against Rasa 3.6.21):
 
 1. `action_call.ResilientRemoteAction` replaces `rasa.core.actions.action.RemoteAction`
-   (monkeypatched by `install()`, the only global replacement).
+   (monkeypatched by `install()`, one of the two global replacements with patch 9).
    - Rasa 3.6 checks every action-server reply with `jsonschema.validate`, which
      re-checks the schema itself against the meta-schema on each call: about half
      of the Rasa server's CPU per message (py-spy). Here a validator compiled once.
@@ -46,6 +46,21 @@ The patches (all written against Rasa 3.6.21):
    python-socketio 5.18 made it a coroutine (persistent sessions never joined
    their room). It is a handler of our channel, not a patch of Rasa's, and stays
    there. Test: `tests/widget/test_widget_browser.py` (every answer reaches the page).
+8. `sql_session.session_scope` replaces `SQLTrackerStore.session_scope` (through
+   `addons.server.stores.EnvSQLTrackerStore`): Rasa's exits the process on any
+   `ValueError` inside a database session, taking it for a missing PostgreSQL
+   schema; a lone surrogate in one REST sender (a `UnicodeEncodeError`) stopped
+   the server. Test: `tests/addons/channels/test_hostile_inputs.py`
+   (`test_a_lone_surrogate_in_the_rest_sender_does_not_stop_the_server`),
+   `tests/addons/rasa_compat/test_compat.py`.
+9. `sanic_request` (Sanic 21.12, the server Rasa 3.6 runs on): `Request.accept`
+   answers an empty list for a malformed Accept header instead of raising, which
+   turned every error page asked for with one into a 500; a body length Sanic
+   cannot read (`Transfer-Encoding: identity` without Content-Length, a Content-
+   Length that is not a number) is a 400 instead of a 500. Tests:
+   `tests/addons/rasa_compat/test_compat.py`, `tests/addons/channels/test_hostile_inputs.py`
+   (`test_a_malformed_accept_header_is_not_a_500`,
+   `test_transfer_encoding_identity_is_not_a_500`).
 7. `addons.nlu.components.InputGuard` is registered as a `MESSAGE_FEATURIZER`
    although it only cleans text: Rasa's default recipe runs featurizers before
    tokenizers only when registered so, and the guard must see the raw text first.
@@ -81,18 +96,20 @@ def check_version(version: Optional[str] = None) -> None:
 def install() -> None:
     """Checks the Rasa version, then installs the patches (idempotent)."""
     check_version()
-    from addons.rasa_compat import action_call
+    from addons.rasa_compat import action_call, sanic_request
 
     action_call.install()
+    sanic_request.install()
 
 
 def uninstall() -> None:
-    from addons.rasa_compat import action_call
+    from addons.rasa_compat import action_call, sanic_request
 
     action_call.uninstall()
+    sanic_request.uninstall()
 
 
 def is_installed() -> bool:
-    from addons.rasa_compat import action_call
+    from addons.rasa_compat import action_call, sanic_request
 
-    return action_call.is_installed()
+    return action_call.is_installed() and sanic_request.is_installed()

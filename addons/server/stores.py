@@ -43,6 +43,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from addons.rasa_compat.redis_lock import lock_mutex
 from addons.rasa_compat.sql_events import event_row
+from addons.rasa_compat.sql_session import session_scope
 from addons.server.database import (  # noqa: F401  (re-exported)
     StoreUnavailable,
     check_database,
@@ -105,6 +106,10 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
         self._cache: "OrderedDict[str, _Cached]" = OrderedDict()
         self._cache_size = cache_size()
         logger.info("Conversations are stored in %s", safe_url(url))
+
+    def session_scope(self) -> Any:
+        """Rasa's, except that only a missing schema is fatal (addons.rasa_compat)."""
+        return session_scope(self)
 
     def _pool_sqlite(self, url: str) -> None:
         self.engine.dispose()

@@ -72,3 +72,46 @@ def test_every_patch_names_its_test_and_the_tests_exist():
     assert len(paths) >= 6
     missing = [p for p in paths if not (PROJECT_ROOT / p).exists()]
     assert not missing
+
+
+def test_a_database_error_in_one_message_does_not_exit_the_server(tmp_path, monkeypatch):
+    """Rasa's session_scope exits on any ValueError; ours lets it propagate."""
+    import asyncio
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from addons.server.stores import EnvSQLTrackerStore
+
+    monkeypatch.setenv("TRACKER_SQLITE_PATH", str(tmp_path / "t.db"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    store = EnvSQLTrackerStore(Domain.empty())
+    tracker = DialogueStateTracker.from_events("rest:a\udfffb", [UserUttered("hi")], [])
+    with pytest.raises(ValueError):  # UnicodeEncodeError: an error, not SystemExit
+        asyncio.run(store.save(tracker))
+    ok = DialogueStateTracker.from_events("rest:fine", [UserUttered("hi")], [])
+    asyncio.run(store.save(ok))  # the store still works
+    assert asyncio.run(store.retrieve("rest:fine")) is not None
+
+
+def test_a_malformed_accept_header_reads_as_none():
+    from sanic.request import Request
+
+    from addons.rasa_compat import sanic_request
+
+    class Headers:
+        def getone(self, name, default=""):
+            return "text/html;q=x"
+
+    class Fake:
+        parsed_accept = None
+        headers = Headers()
+
+    with pytest.raises(ValueError):
+        Request.accept.fget(Fake())  # Sanic's own raises
+    sanic_request.install()
+    try:
+        assert list(Request.accept.fget(Fake())) == []
+    finally:
+        sanic_request.uninstall()
