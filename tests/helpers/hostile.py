@@ -19,7 +19,6 @@ import http.client
 import json
 import re
 import socket
-import sys
 import threading
 import time
 import urllib.parse
@@ -31,7 +30,14 @@ import yaml
 
 from common.paths import PROJECT_ROOT
 from tests.helpers.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, TWILIO_NUMBER, FakeTwilio
-from tests.helpers.live_servers import MODEL, Server, action_server, base_env, wait_http
+from tests.helpers.live_servers import (
+    MODEL,
+    Server,
+    action_server,
+    base_env,
+    rasa_command,
+    wait_http,
+)
 from tests.helpers.live_services import free_port
 
 ROOT = PROJECT_ROOT
@@ -287,21 +293,7 @@ class HostileStack:
     def _rasa(self, name: str, port: int, env: Dict[str, str], credentials: Path) -> Server:
         return Server(
             name,
-            [
-                sys.executable,
-                "-m",
-                "addons.server.serve",
-                "-m",
-                str(MODEL),
-                "--port",
-                str(port),
-                "--interface",
-                "127.0.0.1",
-                "--credentials",
-                str(credentials),
-                "--endpoints",
-                "endpoints.yml",
-            ],
+            rasa_command(port, credentials),
             env,
             self.workdir / f"{name}-{port}.log",
             port,

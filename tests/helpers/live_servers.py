@@ -156,7 +156,13 @@ def rasa_server(
         raise RuntimeError(f"{MODEL} is missing: run `make train`")
     port = port or free_port()
     credentials = credentials or rest_credentials(logs)
-    args = [
+    args = rasa_command(port, credentials, *extra)
+    return Server("rasa", args, env, logs / f"rasa-{port}.log", port)
+
+
+def rasa_command(port: int, credentials: Path, *extra: str) -> List[str]:
+    """The Rasa server as the run command starts it (`python -m addons.server.serve`)."""
+    return [
         sys.executable,
         "-m",
         "addons.server.serve",
@@ -172,7 +178,6 @@ def rasa_server(
         "endpoints.yml",
         *extra,
     ]
-    return Server("rasa", args, env, logs / f"rasa-{port}.log", port)
 
 
 def wait_http(url: str, server: Server, seconds: float = 180) -> None:

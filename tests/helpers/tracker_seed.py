@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from common.paths import PROJECT_ROOT
 
@@ -130,3 +130,23 @@ def stored_events(url: str) -> Dict[str, List[dict]]:
             {"type": type_name, "action": action, "timestamp": timestamp, "data": json.loads(data)}
         )
     return result
+
+
+def run_staff_command(module: str, env: Dict[str, str], *args: str, timeout: float = 300) -> Any:
+    """`python -m <module> <args>` on the store `env` names (DATABASE_URL,
+    TRACKER_SQLITE_PATH, SMS_STATE_FILE), never the developer's own."""
+    import os
+    import subprocess
+    import sys
+
+    mine = ("DATABASE_URL", "TRACKER_SQLITE_PATH", "SMS_STATE_FILE")
+    full_env = {k: v for k, v in os.environ.items() if k not in mine}
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -11,7 +11,6 @@ can be stopped and started again on the same port (the reconnecting test).
 
 from __future__ import annotations
 
-import sys
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -20,12 +19,13 @@ from typing import List
 
 import yaml
 
-from tests.helpers.live_servers import (  # noqa: F401  (MODEL re-exported for the fixtures)
+from tests.helpers.live_servers import (
     MODEL,
     ROOT,
     Server,
     action_server,
     base_env,
+    rasa_command,  # noqa: F401  (MODEL re-exported for the fixtures)
     wait_http,
     wait_rasa,
 )
@@ -61,21 +61,7 @@ class Servers:
         self.actions.env = dict(self.actions.env, PRACTICE_FILE=str(self.practice_file))
         self.rasa = Server(
             "rasa",
-            [
-                sys.executable,
-                "-m",
-                "addons.server.serve",
-                "-m",
-                str(MODEL),
-                "--port",
-                str(self.rasa_port),
-                "--interface",
-                "127.0.0.1",
-                "--credentials",
-                str(self.credentials),
-                "--endpoints",
-                "endpoints.yml",
-            ],
+            rasa_command(self.rasa_port, self.credentials),
             self.env,
             workdir / "rasa.log",
             self.rasa_port,

@@ -1,16 +1,13 @@
 """The migration to channel-prefixed ids loses no event, is idempotent and has a dry run."""
 
-import os
 import sqlite3
-import subprocess
-import sys
 import time
 import uuid
 
 import pytest
 
 from addons.channels.sms.store import SmsStore
-from tests.helpers.tracker_seed import DAY, ROOT, Session, Turn, seed, stored_events
+from tests.helpers.tracker_seed import DAY, Session, Turn, run_staff_command, seed, stored_events
 
 pytestmark = pytest.mark.slow  # runs the command in subprocesses
 
@@ -55,20 +52,7 @@ def store(request, tmp_path):
 
 
 def run_migration(env, *args):
-    full_env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "TRACKER_SQLITE_PATH", "SMS_STATE_FILE")
-    }
-    full_env.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "addons.staff.migrate_ids", *args],
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_staff_command("addons.staff.migrate_ids", env, *args)
 
 
 def test_every_conversation_gets_its_channel_and_no_event_is_lost(store):

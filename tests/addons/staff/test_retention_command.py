@@ -1,14 +1,11 @@
 """The retention command deletes conversations older than N days, and only those."""
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 
 import pytest
 
-from tests.helpers.tracker_seed import DAY, ROOT, Session, Turn, seed, stored_events
+from tests.helpers.tracker_seed import DAY, Session, Turn, run_staff_command, seed, stored_events
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -23,18 +20,7 @@ def store(request, tmp_path):
 
 
 def run_retention(env, *args):
-    full_env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TRACKER_SQLITE_PATH")
-    }
-    full_env.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "addons.staff.retention", *args],
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_staff_command("addons.staff.retention", env, *args, timeout=120)
 
 
 def test_deletes_only_what_is_older_than_n_days(store):
