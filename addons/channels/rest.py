@@ -44,6 +44,7 @@ from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import QueueOutputChannel
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -154,6 +155,29 @@ class RestInput(RasaRestInput):
     def name(cls) -> Text:
         return CHANNEL_REST
 
+    @staticmethod
+    async def on_message_wrapper(
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: Text,
+        queue: Any,
+        sender_id: Text,
+        input_channel: Text,
+        metadata: Optional[Dict[Text, Any]],
+    ) -> None:
+        """Rasa's streamed answer, always finished: when handling the message fails,
+        the `action_unavailable` reply, then the end marker (Rasa's left the stream
+        open for good; found by the hostile-input suite)."""
+        collector = QueueOutputChannel(queue)
+        try:
+            await on_new_message(
+                UserMessage(text, collector, sender_id, input_channel=input_channel)
+            )
+        except Exception:
+            logger.exception("rest: handling a streamed message failed")
+            await queue.put(_reply(sender_id, replies.text(replies.ACTION_UNAVAILABLE))[0])
+        finally:
+            await queue.put("DONE")
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
@@ -185,9 +209,13 @@ class RestInput(RasaRestInput):
             if len(text) > max_message_chars():
                 return response.json(_reply(sender, replies.text(replies.TOO_LONG)))
 
-            # Rasa's `?stream=true` is not offered: a message that fails mid-stream left
-            # the response open for good (found by the hostile-input suite). The
-            # collected answer comes back whole, as for every other request.
+            stream = request.args.get("stream", "false").lower() in ("true", "1", "yes")
+            if stream:  # what `rasa shell` asks for: one JSON message a line
+                return response.stream(
+                    self.stream_response(on_new_message, text, conversation, self.name(), None),
+                    content_type="text/event-stream",
+                )
+
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
