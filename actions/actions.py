@@ -7,6 +7,7 @@ module; a content error stops the server at start-up with the file and entry nam
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -84,7 +85,7 @@ class ActionAnswer(Action):
         if intent == BUTTON_INTENT:
             topic = _entity(tracker, TOPIC)
             if topic in self.knowledge.entries:
-                red_flag = topic in self.knowledge.routes["red_flags"].values()
+                red_flag = topic in self.knowledge.red_flag_topics()
                 return send(
                     dispatcher,
                     self.knowledge.reply(topic, procedure),
@@ -119,10 +120,14 @@ class ActionRedFlag(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         severity = _entity(tracker, RED_FLAG)
-        topic = self.knowledge.red_flag_topic(severity)
+        # The patterns that fired, most serious first (SafetyRouter's `red_flags`):
+        # a sign with its own answer (a loose crown, a knocked-out tooth) gets it.
+        signs = tracker.latest_message.get("red_flags") or []
+        topic = self.knowledge.red_flag_topic(severity, [str(s) for s in signs])
         return send(
             dispatcher,
-            self.knowledge.reply(topic),
+            # No suggestions under a red-flag reply: the next step is the phone.
+            replace(self.knowledge.reply(topic), buttons=()),
             tracker.get_latest_input_channel(),
             offer_more=False,
         )

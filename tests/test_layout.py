@@ -3,8 +3,9 @@
 - `common/` (shared facts) imports none of the project's other packages;
 - `knowledge/` (the answers) imports only `common`: both servers use it;
 - `actions/` (the action server) imports only `knowledge` and `common`;
-- `addons/nlu/` (what the trained model depends on) imports only itself and
-  `common.names`, so the Makefile's training inputs are that folder and that file;
+- `addons/nlu/` (what the trained model depends on) imports only itself,
+  `common.names` (the Makefile's training inputs are that folder and that file)
+  and `common.thresholds` (the safety table, read at load, never trained on);
 - nothing in the Rasa server (`addons/`) imports the action server.
 """
 
@@ -38,7 +39,9 @@ def project_imports(folder: str) -> Set[str]:
         ("common", ("common",)),
         ("knowledge", ("knowledge", "common")),
         ("actions", ("actions", "knowledge", "common")),
-        ("addons/nlu", ("addons.nlu", "common.names")),
+        # The thresholds table is read when the model loads (the red-flag patterns take
+        # their severity from it); nothing is trained on it.
+        ("addons/nlu", ("addons.nlu", "common.names", "common.thresholds")),
         ("addons", ("addons", "knowledge", "common")),
     ],
 )

@@ -15,11 +15,11 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tup
 
 import yaml
 
+from common.names import EMERGENCY, URGENT
+from common.thresholds import SEVERITY_ORDER, Thresholds, table
+
 PATTERN_FILE = Path(__file__).with_name("red_flags.yml")
 
-EMERGENCY = "emergency"
-URGENT = "urgent"
-SEVERITY_ORDER = {EMERGENCY: 2, URGENT: 1}
 
 # Contractions and run-together negatives parents type, split into what they mean.
 _EXPANSIONS: Dict[str, Tuple[str, ...]] = {
@@ -45,9 +45,6 @@ _EXPANSIONS: Dict[str, Tuple[str, ...]] = {
 }
 _NEGATION_CUES = frozenset({"no", "without", "never", "zero", "nor", "deny", "denies", "none"})
 _NEGATION_WITH_NOT = frozenset({"have", "has", "had", "got", "any", "see", "notice"})
-_FEVER_NUMBER = re.compile(
-    r"^(100\.[4-9]\d*|10[1-7](\.\d+)?|3[89](\.\d+)?|4[01](\.\d+)?)(°|º|deg)?(f|c)?$"
-)
 _WORD = re.compile(r"\w", re.UNICODE)
 
 Forms = FrozenSet[str]
@@ -90,7 +87,8 @@ def normalise(tokens: Iterable[Tuple[str, Optional[str]]]) -> List[Forms]:
 class RedFlagDetector:
     """Finds red-flag symptoms in a tokenised message."""
 
-    def __init__(self, spec: dict) -> None:
+    def __init__(self, spec: dict, thresholds: Optional[Thresholds] = None) -> None:
+        self._table = thresholds or table()
         vocab = {name: value.split("|") for name, value in (spec.get("vocab") or {}).items()}
         self._rules = [self._compile_rule(rule, vocab) for rule in spec["rules"]]
 
@@ -99,17 +97,23 @@ class RedFlagDetector:
         with open(path, encoding="utf-8") as handle:
             return cls(yaml.safe_load(handle))
 
-    @staticmethod
-    def _compile_rule(rule: dict, vocab: Dict[str, List[str]]) -> _Rule:
-        if rule.get("severity") not in SEVERITY_ORDER:
-            raise ValueError(f"red flag rule {rule.get('id')!r}: unknown severity")
+    def _compile_rule(self, rule: dict, vocab: Dict[str, List[str]]) -> _Rule:
+        # A rule is named after a sign of the thresholds table and takes its tier.
+        sign = self._table.signs.get(str(rule.get("id")))
+        if sign is None or sign.tier not in (EMERGENCY, URGENT):
+            raise ValueError(
+                f"red flag rule {rule.get('id')!r}: not an emergency or urgent sign "
+                "of knowledge/content/thresholds.yml"
+            )
+        if "severity" in rule:
+            raise ValueError(
+                f"red flag rule {rule.get('id')!r}: severity comes from the thresholds table"
+            )
         raw = rule.get("all") or rule.get("patterns")
         if not raw:
             raise ValueError(f"red flag rule {rule.get('id')!r}: no patterns")
         patterns = tuple(RedFlagDetector._compile_pattern(p, vocab) for p in raw)
-        return _Rule(
-            rule["id"], rule["severity"], bool(rule.get("negatable")), patterns, "all" in rule
-        )
+        return _Rule(rule["id"], sign.tier, bool(rule.get("negatable")), patterns, "all" in rule)
 
     @staticmethod
     def _compile_pattern(pattern: str, vocab: Dict[str, List[str]]) -> Tuple[Element, ...]:
@@ -132,11 +136,10 @@ class RedFlagDetector:
         return tuple(elements)
 
     # --- matching ---------------------------------------------------------
-    @staticmethod
-    def _word_matches(options: FrozenSet[str], forms: Forms) -> bool:
+    def _word_matches(self, options: FrozenSet[str], forms: Forms) -> bool:
         if options & forms:
             return True
-        return "#FEVER" in options and any(_FEVER_NUMBER.match(f) for f in forms)
+        return "#FEVER" in options and any(self._table.fever.is_fever(f) for f in forms)
 
     def _match_from(self, pattern, words, start) -> Optional[int]:
         """Returns the end index of a match of pattern beginning at words[start]."""

@@ -146,6 +146,23 @@ def test_red_flag_without_severity_is_treated_as_urgent(
     assert dispatcher.messages[0]["text"] == knowledge.reply("red_flag_urgent").text
 
 
+def test_a_sign_with_its_own_answer_gets_it(dispatcher, make_tracker, domain, knowledge):
+    tracker = make_tracker("report_red_flag", entities=[{"entity": "red_flag", "value": "urgent"}])
+    tracker.latest_message["red_flags"] = ["loose_crown", "fever"]
+    run(ActionRedFlag(), dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["text"] == knowledge.reply("crown_loose").text
+    assert not dispatcher.messages[0].get("buttons")  # no "more on this" after a red flag
+
+
+def test_a_more_serious_sign_outranks_a_signs_own_answer(dispatcher, make_tracker, domain):
+    tracker = make_tracker(
+        "report_red_flag", entities=[{"entity": "red_flag", "value": "emergency"}]
+    )
+    tracker.latest_message["red_flags"] = ["crown_in_airway", "loose_crown"]
+    run(ActionRedFlag(), dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["text"].startswith("Your child may need help fast")
+
+
 def test_every_action_in_the_domain_exists(domain):
     names = {ActionAnswer().name(), ActionRedFlag().name(), ActionFollowupCheckin().name()}
     assert set(domain["actions"]) == names

@@ -1,8 +1,12 @@
 """Deterministic red-flag detection on lemmas from the project's spaCy pipeline."""
 
+import dataclasses
+
 import pytest
 
-from addons.nlu.red_flags import EMERGENCY, URGENT, RedFlagDetector
+from addons.nlu.red_flags import RedFlagDetector
+from common.names import EMERGENCY, URGENT
+from common.thresholds import table
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +89,9 @@ def test_call_the_practice_now(severity, text):
         "no fever and no swelling, when can she eat",
         "he doesn't have a fever, can he go to school tomorrow",
         "does the crown fall out with the tooth",
+        "does the crown come out with the tooth",
+        "will the crown fall out when the tooth does",
+        "is it normal that its still bleeding a little",
         "will they knock him out for it",
         "how do i stop this from happening again",
         "is it safe for a 4 year old",
@@ -115,4 +122,49 @@ def test_most_severe_flag_comes_first(detector, nlp):
 
 def test_patterns_with_unknown_vocabulary_are_refused():
     with pytest.raises(ValueError, match="unknown vocabulary"):
-        RedFlagDetector({"rules": [{"id": "x", "severity": "urgent", "patterns": ["NOPE"]}]})
+        RedFlagDetector({"rules": [{"id": "fever", "patterns": ["NOPE"]}]})
+
+
+def test_a_rule_must_be_a_sign_of_the_thresholds_table():
+    with pytest.raises(ValueError, match="thresholds.yml"):
+        RedFlagDetector({"rules": [{"id": "made_up", "patterns": ["fever"]}]})
+    with pytest.raises(ValueError, match="thresholds.yml"):  # routine signs have no pattern
+        RedFlagDetector({"rules": [{"id": "numbness", "patterns": ["numb"]}]})
+
+
+def test_a_rule_cannot_state_its_own_severity():
+    with pytest.raises(ValueError, match="severity comes from the thresholds table"):
+        RedFlagDetector({"rules": [{"id": "fever", "severity": "urgent", "patterns": ["x"]}]})
+
+
+def test_the_fever_threshold_is_read_from_the_table(nlp):
+    spec = {"rules": [{"id": "fever", "patterns": ["TEMP ~4 #FEVER"]}], "vocab": {"TEMP": "temp"}}
+    shipped = RedFlagDetector(spec)
+    stricter = RedFlagDetector(
+        spec, dataclasses.replace(table(), fever=dataclasses.replace(table().fever, f=101.0))
+    )
+
+    def fires(detector, text):
+        return bool(detector.detect((t.text, t.lemma_) for t in nlp(text)))
+
+    assert fires(shipped, "temp 100.4") and fires(shipped, "temp 38c")
+    assert not fires(shipped, "temp 100.3") and not fires(shipped, "temp 37.9")
+    assert not fires(stricter, "temp 100.6") and fires(stricter, "temp 101")
+    assert not fires(shipped, "temp 1000")  # not a body temperature
+
+
+@pytest.mark.parametrize(
+    "text, sign",
+    [
+        ("his crown came off at lunch", "loose_crown"),
+        ("the silver cap on her molar is wiggly", "loose_crown"),
+        ("she swallowed the crown but seems fine", "loose_crown"),
+        ("he swallowed his crown and now hes coughing", "crown_in_airway"),
+        ("her mouth is all swollen", "swelling_mouth"),
+        ("he cant open his mouth", "cannot_open_mouth"),
+    ],
+)
+def test_the_new_signs_reach_the_tier_the_table_gives_them(detector, nlp, text, sign):
+    flags = detector.detect((t.text, t.lemma_) for t in nlp(text.lower()))
+    assert flags and flags[0].rule == sign
+    assert flags[0].severity == table().signs[sign].tier
