@@ -43,6 +43,29 @@ HELDOUT_D = ROOT / "tests" / "heldout" / "heldout_d.yml"
 # someone else; 10 messages identical to a training example dropped unread.
 HELDOUT_E = ROOT / "tests" / "heldout" / "heldout_e.yml"
 HELDOUT_SETS = (HELDOUT_BLIND, HELDOUT_FINAL, HELDOUT_C, HELDOUT_D, HELDOUT_E)
+# On 2026-12-01 (issue 12) questions parents ask next got their own intents, split
+# out of older ones; the training examples that moved went from the old intent to
+# these. The five sets above were labelled before the split, so they are scored
+# twice: strictly, and "split-aware", where predicting an intent split out of the
+# label counts as right (the parent gets a narrower answer to the same question).
+# The pairs come from the moves, not from reading any blind message.
+SPLIT_SETS = HELDOUT_SETS
+SPLIT_INTENTS = {
+    "ask_aftercare": {"ask_eating", "ask_lip_bite"},
+    "ask_antibiotics": {"ask_allergy"},
+    "ask_cause": {"ask_dark_tooth"},
+    "ask_cost": {"ask_crown_types", "ask_medicaid", "ask_payment"},
+    "ask_crown": {"ask_bite_high", "ask_crown_types", "ask_fall_out_normally", "ask_mercury"},
+    "ask_filling_material": {"ask_adult_tooth_harm", "ask_formocresol", "ask_mercury"},
+    "ask_how_decided": {"ask_no_pain"},
+    "ask_safety": {"ask_adult_tooth_harm", "ask_fall_out_normally", "ask_risks", "ask_success_rate"},
+    "ask_sedation": {"ask_after_sedation", "ask_anxious_child", "ask_before_sedation"},
+    "ask_untreated": {"ask_due_to_fall_out", "ask_no_pain"},
+    "ask_why_not_extract": {"ask_due_to_fall_out", "ask_second_opinion"},
+}
+# Written 2026-12-01 for issue 12 (new topics, lay names, new red flags) by someone
+# who saw no training data; labelled with the new intents.
+HELDOUT_CONTENT = ROOT / "tests" / "heldout" / "heldout_content.yml"
 RED_FLAG = "report_red_flag"
 OUT_OF_SCOPE = "out_of_scope"
 NOT_ANSWERED = {OUT_OF_SCOPE, "nlu_fallback"}
@@ -97,6 +120,13 @@ def score(gold: List[str], predicted: List[str]) -> Dict:
     }
 
 
+def split_aware(gold: List[str], predicted: List[str]) -> List[str]:
+    """The predictions, with an intent split out of the label read as the label."""
+    return [
+        g if p in SPLIT_INTENTS.get(g, ()) else p for g, p in zip(gold, predicted, strict=True)
+    ]
+
+
 def evaluate(model: str, sets=HELDOUT_SETS) -> Tuple[Dict, Dict]:
     """Scores every set, and all of them together under the key "all".
 
@@ -110,10 +140,19 @@ def evaluate(model: str, sets=HELDOUT_SETS) -> Tuple[Dict, Dict]:
     for held_out in sets:
         triples = [(text, gold, next(predicted)) for text, gold in examples[held_out]]
         predictions[held_out] = triples
-        scores[held_out] = score([g for _, g, _ in triples], [p for _, _, p in triples])
-        all_gold += [g for _, g, _ in triples]
-        all_predicted += [p for _, _, p in triples]
+        gold, guessed = [g for _, g, _ in triples], [p for _, _, p in triples]
+        scores[held_out] = score(gold, guessed)
+        if held_out in SPLIT_SETS:
+            scores[held_out]["split_aware"] = score(gold, split_aware(gold, guessed))
+        all_gold += gold
+        all_predicted += guessed
     scores["all"] = score(all_gold, all_predicted)
+    older = [h for h in sets if h in SPLIT_SETS]
+    if len(older) > 1:
+        gold = [g for h in older for _, g, _ in predictions[h]]
+        guessed = [p for h in older for _, _, p in predictions[h]]
+        scores["older"] = score(gold, guessed)
+        scores["older"]["split_aware"] = score(gold, split_aware(gold, guessed))
     return scores, predictions
 
 
@@ -121,6 +160,14 @@ def report(result: Dict, errors: List[Tuple[str, str, str]]) -> str:
     lines = [
         f"held-out messages: {result['examples']}",
         f"intent accuracy:   {result['accuracy']:.1%}",
+    ]
+    if "split_aware" in result:
+        aware = result["split_aware"]
+        lines += [
+            f"  split-aware:     {aware['accuracy']:.1%}  (out-of-scope recall "
+            f"{aware['out_of_scope_recall']:.1%})"
+        ]
+    lines += [
         f"out-of-scope precision: {result['out_of_scope_precision']:.1%}  "
         f"recall: {result['out_of_scope_recall']:.1%}",
         f"red-flag recall:   {result['red_flag_recall']:.1%} "
@@ -179,6 +226,10 @@ def main() -> int:
             print("(blind set: misclassified messages are not shown)")
         print(report(result, errors), end="\n\n")
         (results / f"{held_out.stem}.json").write_text(json.dumps(result, indent=2))
+    if "older" in scores:
+        print("the five sets labelled before 2026-12-01, together:")
+        print(report(scores["older"], []), end="\n\n")
+        (results / "heldout_older.json").write_text(json.dumps(scores["older"], indent=2))
     if len(sets) > 1:
         print(f"all {len(sets)} sets together:")
         print(report(scores["all"], []))

@@ -94,7 +94,14 @@ def test_red_flag_inside_a_long_message_and_as_a_follow_up(chat):
         "anyway what should she eat tomorrow"
     )
     text, _ = chat(long_message)
-    assert "(555) 010-0123" in text and "today" in text
+    assert "(555) 010-0123" in text and "pimple-like bump on the gum" in text
+
+
+def test_a_crown_that_came_off_gets_its_own_answer_and_a_swallowed_one_with_coughing_911(chat):
+    text, _ = chat("his silver crown came off at dinner, what do we do")
+    assert "(555) 010-0123" in text and "crown" in text.lower() and "911" in text
+    text, _ = chat("he swallowed the crown and now hes coughing a lot")
+    assert text.startswith("Your child may need help fast") and "911" in text
 
 
 @pytest.mark.parametrize(
