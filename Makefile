@@ -9,6 +9,7 @@
 # make followup PHONE=+15551234567 PROCEDURE=pulpotomy  text a parent the SMS check-in
 # make retention DAYS=90   delete conversations older than DAYS days from the tracker store
 # make review FROM=2026-01-01 TO=2026-03-31   HTML report of what parents asked (results/review/)
+# make content-report   every answer and safety threshold on one HTML page, for the dentist's sign-off
 # make migrate-ids [DRY_RUN=1]  rename stored conversations to channel-prefixed ids (once)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -33,7 +34,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
                 common/names.py
 
 .PHONY: help setup train run shell test test-fast lint format validate pytest stories eval bench \
-        followup retention review migrate-ids clean
+        followup retention review content-report migrate-ids clean
 
 help:
 	@sed -n '/^SHELL/q;p' Makefile
@@ -121,6 +122,11 @@ migrate-ids: setup
 
 review: setup
 	@$(PY) -m addons.staff.review $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") $(if $(OUT),--out "$(OUT)")
+
+# Every answer, SMS text and safety threshold as parents see them, for the dentist to
+# sign off before going live (PRACTICE: another practice file; OUT: another file).
+content-report: setup
+	@$(PY) -m addons.staff.content_report $(if $(OUT),--out "$(OUT)") $(if $(PRACTICE),--practice "$(PRACTICE)")
 
 eval: train
 	$(PY) scripts/evaluate_heldout.py $(MODEL) --blind
