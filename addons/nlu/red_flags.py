@@ -99,7 +99,7 @@ class RedFlagDetector:
 
     def _compile_rule(self, rule: dict, vocab: Dict[str, List[str]]) -> _Rule:
         # A rule is named after a sign of the thresholds table and takes its tier.
-        sign = self._table.signs.get(str(rule.get("id")))
+        sign = self._table.signs.get(str(rule.get("sign") or rule.get("id")))
         if sign is None or sign.tier not in (EMERGENCY, URGENT):
             raise ValueError(
                 f"red flag rule {rule.get('id')!r}: not an emergency or urgent sign "
@@ -113,7 +113,7 @@ class RedFlagDetector:
         if not raw:
             raise ValueError(f"red flag rule {rule.get('id')!r}: no patterns")
         patterns = tuple(RedFlagDetector._compile_pattern(p, vocab) for p in raw)
-        return _Rule(rule["id"], sign.tier, bool(rule.get("negatable")), patterns, "all" in rule)
+        return _Rule(sign.id, sign.tier, bool(rule.get("negatable")), patterns, "all" in rule)
 
     @staticmethod
     def _compile_pattern(pattern: str, vocab: Dict[str, List[str]]) -> Tuple[Element, ...]:

@@ -34,7 +34,6 @@ def test_channel_names_are_the_channels_own():
     assert TwilioSmsInput.name() == names.CHANNEL_SMS
 
 
-def test_severities_are_the_red_flag_patterns_own():
-    patterns = yaml.safe_load((PROJECT_ROOT / "addons" / "nlu" / "red_flags.yml").read_text())
-    text = yaml.safe_dump(patterns)
-    assert names.EMERGENCY in text and names.URGENT in text
+def test_severities_are_the_tiers_of_the_thresholds_table():
+    tiers = yaml.safe_load((PROJECT_ROOT / "knowledge" / "content" / "thresholds.yml").read_text())
+    assert {names.EMERGENCY, names.URGENT} <= set(tiers["tiers"])

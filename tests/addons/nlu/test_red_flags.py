@@ -162,6 +162,10 @@ def test_the_fever_threshold_is_read_from_the_table(nlp):
         ("he swallowed his crown and now hes coughing", "crown_in_airway"),
         ("her mouth is all swollen", "swelling_mouth"),
         ("he cant open his mouth", "cannot_open_mouth"),
+        ("she swallowed the cap and now her breathing sounds whistly", "trouble_breathing"),
+        ("the crown went down the wrong way and he keeps coughing", "crown_in_airway"),
+        ("her adult tooth came out when she got hit by a ball", "knocked_out_tooth"),
+        ("bled through two gauze pads since we got home", "bleeding_wont_stop"),
     ],
 )
 def test_the_new_signs_reach_the_tier_the_table_gives_them(detector, nlp, text, sign):
