@@ -11,7 +11,8 @@ Counting rules, stated once:
 * red-flag recall: share of red-flag messages whose final intent is report_red_flag.
 
 Usage: python scripts/evaluate_heldout.py [MODEL] [--set FILE ...] [--blind]
-(default: every blind set in tests/heldout/, each one and all together)
+(default: every blind set in tests/heldout/, each one and all together; the five
+older sets also split-aware, the content set also by red-flag severity)
 """
 
 from __future__ import annotations
@@ -58,7 +59,12 @@ SPLIT_INTENTS = {
     "ask_crown": {"ask_bite_high", "ask_crown_types", "ask_fall_out_normally", "ask_mercury"},
     "ask_filling_material": {"ask_adult_tooth_harm", "ask_formocresol", "ask_mercury"},
     "ask_how_decided": {"ask_no_pain"},
-    "ask_safety": {"ask_adult_tooth_harm", "ask_fall_out_normally", "ask_risks", "ask_success_rate"},
+    "ask_safety": {
+        "ask_adult_tooth_harm",
+        "ask_fall_out_normally",
+        "ask_risks",
+        "ask_success_rate",
+    },
     "ask_sedation": {"ask_after_sedation", "ask_anxious_child", "ask_before_sedation"},
     "ask_untreated": {"ask_due_to_fall_out", "ask_no_pain"},
     "ask_why_not_extract": {"ask_due_to_fall_out", "ask_second_opinion"},
@@ -66,6 +72,7 @@ SPLIT_INTENTS = {
 # Written 2026-12-01 for issue 12 (new topics, lay names, new red flags) by someone
 # who saw no training data; labelled with the new intents.
 HELDOUT_CONTENT = ROOT / "tests" / "heldout" / "heldout_content.yml"
+EVERY_SET = HELDOUT_SETS + (HELDOUT_CONTENT,)
 RED_FLAG = "report_red_flag"
 OUT_OF_SCOPE = "out_of_scope"
 NOT_ANSWERED = {OUT_OF_SCOPE, "nlu_fallback"}
@@ -78,7 +85,18 @@ def load_examples(path: Path = HELDOUT_BLIND) -> List[Tuple[str, str]]:
     return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
 
 
-async def predict(model: str, texts: List[str]) -> List[str]:
+def load_severities(path: Path) -> List[str]:
+    """Each message's expected red-flag severity (intent metadata), "" when none."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [
+        str(((m.get("metadata") or {}).get("intent") or {}).get("severity") or "")
+        for m in data.intent_examples
+    ]
+
+
+async def predict(model: str, texts: List[str]) -> List[Tuple[str, str]]:
     import logging
 
     from rasa.core.agent import Agent
@@ -90,7 +108,11 @@ async def predict(model: str, texts: List[str]) -> List[str]:
     results = []
     for text in texts:
         parsed = await agent.parse_message(text)
-        results.append(parsed["intent"]["name"])
+        severity = next(
+            (e["value"] for e in parsed.get("entities", []) if e.get("entity") == "red_flag"),
+            "",
+        )
+        results.append((parsed["intent"]["name"], severity))
     return results
 
 
@@ -120,11 +142,20 @@ def score(gold: List[str], predicted: List[str]) -> Dict:
     }
 
 
+def severity_scores(expected: List[str], predicted: List[str]) -> Dict:
+    """Emergencies must get the 911 reply; urgent ones at least "call now"."""
+    order = {"": 0, "urgent": 1, "emergency": 2}
+    out = {}
+    for level in ("emergency", "urgent"):
+        rows = [(e, p) for e, p in zip(expected, predicted, strict=True) if e == level]
+        out[f"{level}_recall"] = sum(order[p] >= order[e] for e, p in rows) / max(1, len(rows))
+        out[f"{level}_support"] = len(rows)
+    return out
+
+
 def split_aware(gold: List[str], predicted: List[str]) -> List[str]:
     """The predictions, with an intent split out of the label read as the label."""
-    return [
-        g if p in SPLIT_INTENTS.get(g, ()) else p for g, p in zip(gold, predicted, strict=True)
-    ]
+    return [g if p in SPLIT_INTENTS.get(g, ()) else p for g, p in zip(gold, predicted, strict=True)]
 
 
 def evaluate(model: str, sets=HELDOUT_SETS) -> Tuple[Dict, Dict]:
@@ -138,10 +169,16 @@ def evaluate(model: str, sets=HELDOUT_SETS) -> Tuple[Dict, Dict]:
     predicted = iter(asyncio.run(predict(model, texts)))
     scores, predictions, all_gold, all_predicted = {}, {}, [], []
     for held_out in sets:
-        triples = [(text, gold, next(predicted)) for text, gold in examples[held_out]]
+        pairs = [next(predicted) for _ in examples[held_out]]
+        triples = [
+            (text, gold, p[0]) for (text, gold), p in zip(examples[held_out], pairs, strict=True)
+        ]
         predictions[held_out] = triples
         gold, guessed = [g for _, g, _ in triples], [p for _, _, p in triples]
         scores[held_out] = score(gold, guessed)
+        expected = load_severities(held_out)
+        if any(expected):
+            scores[held_out].update(severity_scores(expected, [p[1] for p in pairs]))
         if held_out in SPLIT_SETS:
             scores[held_out]["split_aware"] = score(gold, split_aware(gold, guessed))
         all_gold += gold
@@ -172,6 +209,15 @@ def report(result: Dict, errors: List[Tuple[str, str, str]]) -> str:
         f"recall: {result['out_of_scope_recall']:.1%}",
         f"red-flag recall:   {result['red_flag_recall']:.1%} "
         f"({result['red_flag_support']} messages)",
+        *(
+            [
+                f"  at the right severity: emergency {result['emergency_recall']:.1%} "
+                f"({result['emergency_support']}), urgent or above "
+                f"{result['urgent_recall']:.1%} ({result['urgent_support']})"
+            ]
+            if "emergency_recall" in result
+            else []
+        ),
         "",
         "per-intent F1:",
     ]
@@ -212,7 +258,7 @@ def main() -> int:
         "saved, so nobody tunes the training data to this set by accident",
     )
     args = parser.parse_args()
-    sets = tuple(args.set or HELDOUT_SETS)
+    sets = tuple(path.resolve() for path in (args.set or EVERY_SET))
     scores, predictions = evaluate(args.model, sets)
     results = ROOT / "results"
     results.mkdir(parents=True, exist_ok=True)
