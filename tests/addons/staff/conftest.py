@@ -22,9 +22,14 @@ def _need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
-    """A headless Chromium for opening a report page (no servers involved)."""
+    """A headless Chromium for opening a report page (no servers involved).
+
+    Started and stopped around the one test that uses it: a Playwright left
+    running keeps an event loop in this thread, and later tests that call
+    asyncio.run (the retention command) or start their own browser would fail.
+    """
     _need(
         CHROMIUM.exists(),
         f"Chromium not found at {CHROMIUM}: install Debian's `chromium` "
