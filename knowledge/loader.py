@@ -31,7 +31,7 @@ from common.names import BUTTON_INTENT, FALLBACK_INTENT, URGENT
 from common.practice import PracticeError, load_practice, practice_path
 from common.thresholds import ThresholdError, Thresholds
 from common.thresholds import load as load_thresholds
-from knowledge.readability import GRADE_LIMIT, grade
+from knowledge.readability import GRADE_LIMIT, grades
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
@@ -358,7 +358,8 @@ def explanation_words(knowledge: Knowledge, entry: Entry) -> int:
     return len(knowledge.fill(SAFETY.sub("", entry.chat)).split())
 
 
-def _check_entry(knowledge: Knowledge, entry: Entry, where: str) -> None:
+def _check_entry(knowledge: Knowledge, entry: Entry, where: str) -> List[Tuple[str, str]]:
+    """Checks one answer; returns its (form, text) pairs still to be graded."""
     if entry.file not in UNSOURCED_FILES and not entry.sources:
         raise KnowledgeError(f"{where}: no sources")
     for source in entry.sources:
@@ -396,17 +397,13 @@ def _check_entry(knowledge: Knowledge, entry: Entry, where: str) -> None:
     words = explanation_words(knowledge, entry)
     if words > CHAT_WORD_LIMIT:
         raise KnowledgeError(f"{where}: chat answer is {words} words, over {CHAT_WORD_LIMIT}")
-    for form, text in (("chat", chat), ("sms", worst_case)):
-        level = grade(text)
-        if level > GRADE_LIMIT:
-            raise KnowledgeError(
-                f"{where}: {form} answer reads at grade {level:.1f}, above {GRADE_LIMIT:g}"
-            )
+    return [("chat", chat), ("sms", worst_case)]
 
 
 def _validate(knowledge: Knowledge, content_dir: Path) -> None:
     entries, routes = knowledge.entries, knowledge.routes
     thresholds = knowledge.thresholds
+    to_grade: List[Tuple[str, str, str]] = []
     for sign in thresholds.signs.values():
         for source in sign.sources:
             if source not in knowledge.sources:
@@ -417,7 +414,14 @@ def _validate(knowledge: Knowledge, content_dir: Path) -> None:
         where = f"{content_dir / entry.file}: entry '{entry.id}'"
         if entry.overridden:
             where = f"{entry.file}: entry '{entry.id}' (the practice's wording)"
-        _check_entry(knowledge, entry, where)
+        to_grade += [(where, form, text) for form, text in _check_entry(knowledge, entry, where)]
+    # Graded together: one read (and at most one write) of the grade cache per load.
+    levels = grades(text for _, _, text in to_grade)
+    for (where, form, _), level in zip(to_grade, levels, strict=True):
+        if level > GRADE_LIMIT:
+            raise KnowledgeError(
+                f"{where}: {form} answer reads at grade {level:.1f}, above {GRADE_LIMIT:g}"
+            )
     intents = routes.get("intents")
     if not isinstance(intents, dict) or not intents:
         raise KnowledgeError(f"{content_dir / 'routes.yml'}: no intents")

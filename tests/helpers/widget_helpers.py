@@ -6,9 +6,12 @@ import json
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import List
+from typing import Any, Iterator, List
 from urllib.parse import urlsplit
+
+import pytest
 
 from tests.helpers.widget_servers import ROOT
 
@@ -23,6 +26,37 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skips a browser test with the reason, or fails it when CI=true."""
+    if condition:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: browser tests never skip in CI)")
+    pytest.skip(reason)
+
+
+@contextmanager
+def chromium_browser(purpose: str) -> Iterator[Any]:
+    """Debian's Chromium through Playwright, closed (and its event loop gone) on exit."""
+    need(
+        CHROMIUM.exists(),
+        f"Chromium not found at {CHROMIUM}: install Debian's `chromium` "
+        f"(apt-get install chromium) to run {purpose}",
+    )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need(False, "playwright is not installed: run `make setup`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 WIDGET_JS = ROOT / "build" / "widget" / "widget.js"
 OUTPUT = ROOT / "test-output" / "widget"
 DESKTOP = {"width": 1280, "height": 800}

@@ -6,47 +6,22 @@ in pytest's summary; with CI=true they fail instead (`.ci/run` installs it).
 
 from __future__ import annotations
 
-import os
 from typing import Dict
 
 import pytest
 
 from tests.helpers.widget_helpers import (
     ANSWER_TIMEOUT_MS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     PageWatch,
+    chromium_browser,
 )
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def _need(condition: bool, reason: str) -> None:
-    if condition:
-        return
-    if _in_ci():
-        pytest.fail(f"{reason} (CI=true: the widget's browser tests never skip in CI)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def browser():
-    _need(
-        CHROMIUM.exists(),
-        f"Chromium not found at {CHROMIUM}: install Debian's `chromium` "
-        "(apt-get install chromium) to run the widget's browser tests",
-    )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need(False, "playwright is not installed: run `make setup`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium_browser("the widget's browser tests") as launched:
+        yield launched
 
 
 @pytest.fixture
