@@ -1,5 +1,5 @@
 # make run    set up if needed, train if data/config changed, start the assistant
-# make shell  the same, then the command-line chat
+# make shell [CHANNEL=sms]  the command-line chat (a preview of the widget, or of the SMS texts)
 # make test   set up, train, then every test (lint, data validation, pytest, test stories)
 # make test-fast  unit tests only (no servers, no training): the edit-test loop, under a minute
 # make lint   ruff (lint and format check), mypy, ESLint for the widget

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the action server (port 5055) and then either the Rasa server with its
-# REST channel (port 5005, `run`) or the command-line chat (`shell`).
+# REST channel (port 5005, `run`) or, for the command-line chat (`shell`), a Rasa
+# server of its own on loopback (SHELL_PORT, 5006) and the chat client in front of it.
 # `rasa` starts only the Rasa server (action servers elsewhere: ACTION_SERVER_URL),
 # `actions` only an action server (both for several servers behind a load balancer).
 # Ports: RASA_PORT, ACTIONS_PORT. Stores: DATABASE_URL, REDIS_URL (docs/deployment.md).
@@ -25,21 +26,76 @@ export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTIONS_PORT/web
 # SQLite file) and Redis (REDIS_URL, if set) answer; otherwise one line naming the setting.
 .venv/bin/python -m addons.server.serve --check --interface "$RASA_INTERFACE" --credentials credentials.yml
 
+# `shell`: the servers write to log files, the terminal is the chat's.
+if [ "$MODE" = shell ]; then
+  mkdir -p var/log
+  ACTIONS_LOG=var/log/shell-actions.log
+  echo "Starting the assistant for the command-line chat (about 20 seconds; logs in var/log/)..." >&2
+fi
+
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT INT TERM
+
 if [ "$MODE" != rasa ]; then
-.venv/bin/rasa run actions --port "$ACTIONS_PORT" --actions actions.actions &
-ACTIONS_PID=$!
-trap 'kill "$ACTIONS_PID" 2>/dev/null || true; wait "$ACTIONS_PID" 2>/dev/null || true' EXIT INT TERM
-for _ in $(seq 1 120); do
-  if .venv/bin/python - "$ACTIONS_PORT" <<'PY' 2>/dev/null; then break; fi
-import sys, urllib.request; urllib.request.urlopen(f"http://localhost:{sys.argv[1]}/health", timeout=1)
-PY
-  if ! kill -0 "$ACTIONS_PID" 2>/dev/null; then echo "The action server failed to start (see above)." >&2; exit 1; fi
-  sleep 0.5
-done
+  if [ -n "${ACTIONS_LOG:-}" ]; then
+    .venv/bin/rasa run actions --port "$ACTIONS_PORT" --actions actions.actions >"$ACTIONS_LOG" 2>&1 &
+  else
+    .venv/bin/rasa run actions --port "$ACTIONS_PORT" --actions actions.actions &
+  fi
+  ACTIONS_PID=$!
+  PIDS+=("$ACTIONS_PID")
 fi
 
 if [ "$MODE" = shell ]; then
-  .venv/bin/python -m addons.server.serve shell -m "$MODEL" --endpoints endpoints.yml
+  # The chat is a client of a Rasa server of its own (loopback, SHELL_PORT), through the
+  # command-line channel (addons/channels/shell.py), on with a new secret each time.
+  SHELL_PORT=${SHELL_PORT:-5006}
+  SHELL_TOKEN=${SHELL_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')}
+  export SHELL_TOKEN
+  .venv/bin/python -m addons.server.serve -m "$MODEL" --port "$SHELL_PORT" --interface 127.0.0.1 \
+    --credentials credentials.yml --endpoints endpoints.yml >var/log/shell-rasa.log 2>&1 &
+  RASA_PID=$!
+  PIDS+=("$RASA_PID")
+fi
+
+if [ "$MODE" != rasa ]; then
+  # Wait for the action server (and, for the chat, the Rasa server: it listens once the
+  # model is loaded), so the first answer is a real one.
+  .venv/bin/python - "$ACTIONS_PORT" "${SHELL_PORT:-}" "$ACTIONS_PID" "${RASA_PID:-}" <<'PY' || exit 1
+import os, sys, time, urllib.error, urllib.request
+actions, shell, actions_pid, rasa_pid = sys.argv[1:5]
+urls = [f"http://localhost:{actions}/health"] + ([f"http://127.0.0.1:{shell}/webhooks/cmdline/"] if shell else [])
+pids = {f"http://localhost:{actions}/health": (actions_pid, "The action server"),
+        f"http://127.0.0.1:{shell}/webhooks/cmdline/": (rasa_pid, "The Rasa server (see var/log/shell-rasa.log)")}
+deadline = time.time() + 300
+while urls:
+    url = urls[0]
+    try:
+        urllib.request.urlopen(url, timeout=1)
+        urls.pop(0)
+        continue
+    except urllib.error.HTTPError:
+        urls.pop(0)
+        continue
+    except OSError:
+        pass
+    pid, name = pids[url]
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, ValueError):
+        sys.exit(f"{name} failed to start.")
+    if time.time() > deadline:
+        sys.exit(f"{name} did not start within 5 minutes.")
+    time.sleep(0.3)
+PY
+fi
+
+if [ "$MODE" = shell ]; then
+  .venv/bin/python -m addons.shell --url "http://127.0.0.1:$SHELL_PORT" --channel "${CHANNEL:-web}"
 else
   echo "Action server: $ACTION_SERVER_URL   Rasa server: http://$RASA_INTERFACE:$RASA_PORT"
   echo "REST channel:  POST http://localhost:$RASA_PORT/webhooks/rest/webhook {\"sender\": \"...\", \"message\": \"...\"}"

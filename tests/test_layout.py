@@ -42,6 +42,8 @@ def project_imports(folder: str) -> Set[str]:
         # The thresholds table is read when the model loads (the red-flag patterns take
         # their severity from it); nothing is trained on it.
         ("addons/nlu", ("addons.nlu", "common.names", "common.thresholds")),
+        # The command-line chat is a client of the server: no Rasa, no knowledge.
+        ("addons/shell", ("addons.shell", "common")),
         ("addons", ("addons", "knowledge", "common")),
     ],
 )
@@ -88,6 +90,7 @@ def test_tests_mirror_the_code_folders():
         "addons/channels",
         "addons/staff",
         "addons/rasa_compat",
+        "addons/shell",
     ):
         assert (PROJECT_ROOT / "tests" / folder).is_dir(), folder
 

@@ -40,7 +40,6 @@ import json
 import logging
 import math
 import re
-from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -50,6 +49,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from addons.channels.turn import handle_message, max_message_chars
 from addons.server import replies
 from addons.server.rate_limit import check_message
 from common.conversations import conversation_id
@@ -74,10 +74,6 @@ def has_lone_surrogate(text: str) -> bool:
 def valid_text(text: str) -> str:
     """A parent's message with any lone surrogate replaced by U+FFFD."""
     return _SURROGATE.sub("\ufffd", text)
-
-
-def max_message_chars() -> int:
-    return current().max_message_chars
 
 
 class BadRequest(ValueError):
@@ -199,35 +195,40 @@ class RestInput(RasaRestInput):
                 return response.json({"error": str(error)}, status=error.status)
             conversation = conversation_id(CHANNEL_REST, sender)
 
-            decision = await check_message(self.name(), conversation, client_address(request))
-            if not decision.allowed:
-                return response.json(
-                    _reply(sender, replies.text(replies.RATE_LIMITED)),
-                    headers={"Retry-After": str(max(1, math.ceil(decision.retry_after)))},
-                )
-
-            if len(text) > max_message_chars():
-                return response.json(_reply(sender, replies.text(replies.TOO_LONG)))
-
             stream = request.args.get("stream", "false").lower() in ("true", "1", "yes")
-            if stream:  # what `rasa shell` asks for: one JSON message a line
+            if stream:  # Rasa's streamed answer, one JSON message a line (after the checks)
+                decision = await check_message(self.name(), conversation, client_address(request))
+                if not decision.allowed:
+                    return response.json(
+                        _reply(sender, replies.text(replies.RATE_LIMITED)),
+                        headers={"Retry-After": str(max(1, math.ceil(decision.retry_after)))},
+                    )
+                if len(text) > max_message_chars():
+                    return response.json(_reply(sender, replies.text(replies.TOO_LONG)))
                 return response.stream(
                     self.stream_response(on_new_message, text, conversation, self.name(), None),
                     content_type="text/event-stream",
                 )
 
             collector = CollectingOutputChannel()
-            try:
-                await on_new_message(
-                    UserMessage(text, collector, conversation, input_channel=self.name())
-                )
-            except CancelledError:
-                logger.error("rest: handling a message timed out")
-            except Exception:
-                logger.exception("rest: handling a message failed")
-                if not collector.messages:
-                    return response.json(_reply(sender, replies.text(replies.ACTION_UNAVAILABLE)))
+            outcome = await handle_message(
+                on_new_message,
+                collector,
+                channel=self.name(),
+                conversation=conversation,
+                recipient=sender,
+                text=text,
+                address=client_address(request),
+                replied=lambda: bool(collector.messages),
+            )
+            headers = (
+                {"Retry-After": str(max(1, math.ceil(outcome.retry_after)))}
+                if outcome.refused_by == replies.RATE_LIMITED
+                else None
+            )
             # The caller's own name for the conversation, not the stored id.
-            return response.json([{**m, "recipient_id": sender} for m in collector.messages])
+            return response.json(
+                [{**m, "recipient_id": sender} for m in collector.messages], headers=headers
+            )
 
         return webhook

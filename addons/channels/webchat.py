@@ -50,10 +50,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from addons.channels.rest import max_message_chars, valid_text
+from addons.channels import turn
+from addons.channels.rest import valid_text
 from addons.rasa_compat.socketio import leave_cors_to_engineio
 from addons.server import replies
-from addons.server.rate_limit import check_message
 from common.conversations import conversation_id, own_id
 from common.names import CHANNEL_WEB
 from common.paths import PROJECT_ROOT
@@ -369,25 +369,18 @@ class WebChatInput(SocketIOInput):
             text = valid_text(text)
             output = WebChatOutput(sio, self.bot_message_evt)
             conversation = conversation_id(CHANNEL_WEB, session_id)
-            decision = await check_message(self.name(), conversation, session.get("address"))
-            if not decision.allowed:
-                await output.send_text_message(session_id, replies.text(replies.RATE_LIMITED))
-                return
-            if len(text) > max_message_chars():
-                await output.send_text_message(session_id, replies.text(replies.TOO_LONG))
-                return
             # Whatever metadata the page sends is dropped: a browser cannot mark a
             # message as a staff trigger or change how it is routed.
-            try:
-                await on_new_message(
-                    UserMessage(text, output, conversation, input_channel=self.name())
-                )
-            except Exception:
-                logger.exception("webchat: handling a message failed")
-                if not output.sent:
-                    await output.send_text_message(
-                        session_id, replies.text(replies.ACTION_UNAVAILABLE)
-                    )
+            await turn.handle_message(
+                on_new_message,
+                output,
+                channel=self.name(),
+                conversation=conversation,
+                recipient=session_id,
+                text=text,
+                address=session.get("address"),
+                replied=lambda: bool(output.sent),
+            )
 
         return webhook
 

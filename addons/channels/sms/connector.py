@@ -405,7 +405,7 @@ class TwilioSmsInput(InputChannel):
                 task = asyncio.create_task(
                     self._locks(
                         phone,
-                        lambda: self._handle(
+                        lambda: self.handle_sms(
                             on_new_message, phone, params.get("Body") or "", media, sid
                         ),
                     )
@@ -418,7 +418,7 @@ class TwilioSmsInput(InputChannel):
 
         return hook
 
-    async def _handle(
+    async def handle_sms(
         self,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         phone: str,
@@ -426,6 +426,8 @@ class TwilioSmsInput(InputChannel):
         media: int,
         sid: str,
     ) -> None:
+        """One inbound SMS, answered by text (the webhook calls this in a task; the
+        command-line chat's SMS preview calls it directly)."""
         sender = self.sender
         assert sender is not None  # the webhook answers 503 before this when SMS is off
         store = sender.store

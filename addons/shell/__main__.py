@@ -1,0 +1,5 @@
+import sys
+
+from addons.shell.cli import main
+
+sys.exit(main())
