@@ -72,7 +72,11 @@ SPLIT_INTENTS = {
 # Written 2026-12-01 for issue 12 (new topics, lay names, new red flags) by someone
 # who saw no training data; labelled with the new intents.
 HELDOUT_CONTENT = ROOT / "tests" / "heldout" / "heldout_content.yml"
-EVERY_SET = HELDOUT_SETS + (HELDOUT_CONTENT,)
+# The second set for the new topics (2026-12-01, a fresh writer who saw no training
+# data and no other set), with out-of-scope messages; first measured after the
+# word-pair features, once.
+HELDOUT_CONTENT2 = ROOT / "tests" / "heldout" / "heldout_content2.yml"
+EVERY_SET = HELDOUT_SETS + (HELDOUT_CONTENT, HELDOUT_CONTENT2)
 RED_FLAG = "report_red_flag"
 OUT_OF_SCOPE = "out_of_scope"
 NOT_ANSWERED = {OUT_OF_SCOPE, "nlu_fallback"}

@@ -1,15 +1,17 @@
 """The held-out parent messages: never trained on, and the model must do well on them.
 
 Five blind sets, written on 2026-11-22, each by someone who saw neither the
-training data nor any other set, and a sixth (`heldout_content.yml`, 2026-12-01)
-for the questions parents ask next and the new red flags. Only their figures have
+training data nor any other set, and two more (`heldout_content.yml` and
+`heldout_content2.yml`, 2026-12-01, two different writers) for the questions
+parents ask next and the new red flags. Only their figures have
 been looked at (`make eval` prints nothing else for them), with the exceptions
 stated in docs/model-card.md: red-flag messages a model missed or under-rated.
 The five older sets were labelled before 21 intents were split out of older ones,
 so they are held to their split-aware figures (an intent split out of the label
 counts as right). Per set, the floors sit about 2 points under the measured
-figures; over the five together, accuracy 95%, out-of-scope recall 90%, every
-red flag; on the content set, every red flag at its severity.
+figures; over the five together, the issue's targets (accuracy 96.5%,
+out-of-scope recall 95%) and every red flag; on the content sets, every red flag
+at its severity.
 """
 
 import pytest
@@ -20,6 +22,7 @@ from scripts.evaluate_heldout import (
     HELDOUT_BLIND,
     HELDOUT_C,
     HELDOUT_CONTENT,
+    HELDOUT_CONTENT2,
     HELDOUT_D,
     HELDOUT_E,
     HELDOUT_FINAL,
@@ -39,6 +42,7 @@ ACCURACY_FLOOR = {  # split-aware for the five older sets
     HELDOUT_D: 0.94,
     HELDOUT_E: 0.94,
     HELDOUT_CONTENT: 0.92,
+    HELDOUT_CONTENT2: 0.915,
 }
 OUT_OF_SCOPE_FLOOR = {
     HELDOUT_BLIND: 0.92,
@@ -54,7 +58,11 @@ OLDER = [
     pytest.param(HELDOUT_D, id="d"),
     pytest.param(HELDOUT_E, id="e"),
 ]
-SETS = OLDER + [pytest.param(HELDOUT_CONTENT, id="content")]
+CONTENT = [
+    pytest.param(HELDOUT_CONTENT, id="content"),
+    pytest.param(HELDOUT_CONTENT2, id="content2"),
+]
+SETS = OLDER + CONTENT
 
 
 def normalise(text):
@@ -67,6 +75,9 @@ def test_heldout_set_is_big_enough_and_never_trained_on(held_out):
     labels = [label for _, label in examples]
     if held_out == HELDOUT_CONTENT:  # new topics and red flags, no out-of-scope
         assert len(examples) >= 120 and labels.count("report_red_flag") >= 25
+    elif held_out == HELDOUT_CONTENT2:  # new topics, red flags and out-of-scope
+        assert len(examples) >= 150 and labels.count("report_red_flag") >= 20
+        assert labels.count("out_of_scope") >= 20
     else:
         assert len(examples) >= 200
         assert labels.count("out_of_scope") >= 25
@@ -93,13 +104,14 @@ def figures(results, held_out):
 def test_the_five_older_sets_together_meet_the_targets(results):
     together = results["older"]["split_aware"]
     assert together["examples"] >= 1000
-    assert together["accuracy"] >= 0.95
-    assert together["out_of_scope_recall"] >= 0.90
+    assert together["accuracy"] >= 0.965
+    assert together["out_of_scope_recall"] >= 0.95
     assert results["older"]["red_flag_recall"] == 1.0
 
 
-def test_every_red_flag_of_the_content_set_gets_its_severity(results):
-    content = results[HELDOUT_CONTENT]
+@pytest.mark.parametrize("held_out", CONTENT)
+def test_every_red_flag_of_the_content_sets_gets_its_severity(results, held_out):
+    content = results[held_out]
     assert content["emergency_support"] >= 10 and content["urgent_support"] >= 10
     assert content["emergency_recall"] == 1.0  # the 911 reply, not only "call now"
     assert content["urgent_recall"] == 1.0

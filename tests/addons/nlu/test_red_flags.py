@@ -103,6 +103,9 @@ def test_call_the_practice_now(severity, text):
         "nothing to eat for an hour after, right?",
         "we tried everything to get him to brush",
         "when the tylenol wears off will it hurt?",
+        "she can keep water down fine, when can she eat",
+        "is day 3 usually the worst for soreness",
+        "how long does bleeding last after a pulpotomy, a few hours?",
     ],
 )
 def test_ordinary_questions_are_not_flagged(severity, text):
@@ -166,6 +169,16 @@ def test_the_fever_threshold_is_read_from_the_table(nlp):
         ("the crown went down the wrong way and he keeps coughing", "crown_in_airway"),
         ("her adult tooth came out when she got hit by a ball", "knocked_out_tooth"),
         ("bled through two gauze pads since we got home", "bleeding_wont_stop"),
+        # Found by the second content blind set (2026-12-01; reworded here)
+        ("the swelling under her chin is creeping down into her neck", "swelling_neck"),
+        ("he is really unwell and hot, the tooth was done friday", "very_ill"),
+        ("its bleeding nonstop from where the tooth was", "bleeding_wont_stop"),
+        ("still bleeding for over an hour now", "bleeding_wont_stop"),
+        ("blood keeps coming even with him biting on gauze", "bleeding_wont_stop"),
+        ("fine on day one, but on day three the pain is worse", "pain_not_eased"),
+        ("the soreness is much worse now than this morning", "pain_not_eased"),
+        ("after going under he cant keep anything down", "dehydration"),
+        ("she has thrown up three times and wont keep fluids down", "dehydration"),
     ],
 )
 def test_the_new_signs_reach_the_tier_the_table_gives_them(detector, nlp, text, sign):
