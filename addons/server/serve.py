@@ -1,6 +1,6 @@
-"""The run command of the Rasa server: `rasa run` (or `rasa shell`), with production checks first.
+"""The run command of the Rasa server: `rasa run` with production checks first.
 
-    python -m addons.server.serve [--check] [shell] [any `rasa run` options]
+    python -m addons.server.serve [--check] [any `rasa run` options]
 
 Before Rasa starts it
 * reads every setting once (`common.settings`): a bad value stops the start with
@@ -27,9 +27,9 @@ Before Rasa starts it
 * turns Rasa's telemetry off.
 
 `--check` runs the checks and exits (0 when all is well): `scripts/run.sh` uses
-it before it starts anything. `shell` starts `rasa shell` behind the same checks
-and patches instead of `rasa run`. Exit codes: 2 a setting is wrong, 3 a store
-cannot be reached.
+it before it starts anything; `make shell` starts a server of its own with it for
+the command-line chat (`addons/shell/`). Exit codes: 2 a setting is wrong, 3 a
+store cannot be reached.
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ def check_rasa() -> None:
         raise Refused(str(error)) from None
 
 
-def prepare(args: Sequence[str], shell: bool = False) -> Tuple[List[str], List[str]]:
+def prepare(args: Sequence[str]) -> Tuple[List[str], List[str]]:
     """Runs every check; returns (rasa run arguments, secret arguments)."""
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
     from common import settings as settings_module
@@ -216,17 +216,15 @@ def prepare(args: Sequence[str], shell: bool = False) -> Tuple[List[str], List[s
     cors = cors_arguments(args, settings)
     check_rasa()
     check_stores()
-    if not shell:  # `rasa shell` opens the command-line channel only
-        args = rest_arguments(args, settings)
+    args = rest_arguments(args, settings)
     return endpoints_arguments(args, settings) + cors, secrets
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     check_only = "--check" in argv
-    shell = bool(argv) and argv[0] == "shell"
-    argv = [a for a in argv if a != "--check"][1 if shell else 0 :]
-    args, secrets = prepare(argv, shell=shell)
+    argv = [a for a in argv if a != "--check"]
+    args, secrets = prepare(argv)
     if check_only:
         return
 
@@ -237,11 +235,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     rasa_compat.install()
     import rasa.__main__
 
-    if shell:
-        sys.argv = ["rasa", "shell", *args]
-    else:
-        # Secrets go in after the process started: they are not on its command line.
-        sys.argv = ["rasa", "run", *args, *secrets]
+    # Secrets go in after the process started: they are not on its command line.
+    sys.argv = ["rasa", "run", *args, *secrets]
     rasa.__main__.main()
 
 
