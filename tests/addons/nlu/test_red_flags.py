@@ -172,6 +172,7 @@ def test_the_fever_threshold_is_read_from_the_table(nlp):
         # Found by the second content blind set (2026-12-01; reworded here)
         ("the swelling under her chin is creeping down into her neck", "swelling_neck"),
         ("he is really unwell and hot, the tooth was done friday", "very_ill"),
+        ("her cheek is puffy all the way down toward her throat", "swelling_neck"),
         ("its bleeding nonstop from where the tooth was", "bleeding_wont_stop"),
         ("still bleeding for over an hour now", "bleeding_wont_stop"),
         ("blood keeps coming even with him biting on gauze", "bleeding_wont_stop"),
