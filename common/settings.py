@@ -26,7 +26,12 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
-from common.paths import DEFAULT_PRACTICE_FILE, DEFAULT_SMS_STATE_FILE, DEFAULT_TRACKER_SQLITE
+from common.paths import (
+    DEFAULT_PRACTICE_FILE,
+    DEFAULT_SHELL_HISTORY,
+    DEFAULT_SMS_STATE_FILE,
+    DEFAULT_TRACKER_SQLITE,
+)
 
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
@@ -109,6 +114,15 @@ def _secret(minimum: int) -> Callable[[str], str]:
     return parse
 
 
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw.lower() not in allowed:
+            raise ValueError("one of " + ", ".join(allowed))
+        return raw.lower()
+
+    return parse
+
+
 def _jwt_method(raw: str) -> str:
     if raw not in JWT_METHODS:
         raise ValueError("one of " + ", ".join(JWT_METHODS))
@@ -161,6 +175,11 @@ SPECS: Tuple[Spec, ...] = (
     Spec("TWILIO_WEBHOOK_URL", "twilio_webhook_url", _url("http", "https"), ""),
     Spec("TWILIO_API_URL", "twilio_api_url", _url("http", "https"), DEFAULT_TWILIO_API_URL),
     Spec("SMS_STATE_FILE", "sms_state_file", _path, DEFAULT_SMS_STATE_FILE),
+    # the command-line chat (`make shell`)
+    Spec("SHELL_TOKEN", "shell_token", _secret(16), "", secret=True),
+    Spec("SHELL_URL", "shell_url", _url("http", "https"), "http://127.0.0.1:5006"),
+    Spec("CHANNEL", "shell_channel", _choice("web", "sms"), "web"),
+    Spec("SHELL_HISTORY", "shell_history", _path, DEFAULT_SHELL_HISTORY),
 )
 
 
@@ -194,6 +213,10 @@ class Settings:
     twilio_webhook_url: str
     twilio_api_url: str
     sms_state_file: Path
+    shell_token: str
+    shell_url: str
+    shell_channel: str
+    shell_history: Path
 
     # --- derived values ----------------------------------------------------------
     @property

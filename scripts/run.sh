@@ -29,7 +29,7 @@ export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTIONS_PORT/web
 # `shell`: the servers write to log files, the terminal is the chat's.
 if [ "$MODE" = shell ]; then
   mkdir -p var/log
-  ACTIONS_LOG=var/log/shell-actions.log
+  actions_log=var/log/shell-actions.log
   echo "Starting the assistant for the command-line chat (about 20 seconds; logs in var/log/)..." >&2
 fi
 
@@ -41,8 +41,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 if [ "$MODE" != rasa ]; then
-  if [ -n "${ACTIONS_LOG:-}" ]; then
-    .venv/bin/rasa run actions --port "$ACTIONS_PORT" --actions actions.actions >"$ACTIONS_LOG" 2>&1 &
+  if [ -n "${actions_log:-}" ]; then
+    .venv/bin/rasa run actions --port "$ACTIONS_PORT" --actions actions.actions >"$actions_log" 2>&1 &
   else
     .venv/bin/rasa run actions --port "$ACTIONS_PORT" --actions actions.actions &
   fi
@@ -58,14 +58,14 @@ if [ "$MODE" = shell ]; then
   export SHELL_TOKEN
   .venv/bin/python -m addons.server.serve -m "$MODEL" --port "$SHELL_PORT" --interface 127.0.0.1 \
     --credentials credentials.yml --endpoints endpoints.yml >var/log/shell-rasa.log 2>&1 &
-  RASA_PID=$!
-  PIDS+=("$RASA_PID")
+  rasa_pid=$!
+  PIDS+=("$rasa_pid")
 fi
 
 if [ "$MODE" != rasa ]; then
   # Wait for the action server (and, for the chat, the Rasa server: it listens once the
   # model is loaded), so the first answer is a real one.
-  .venv/bin/python - "$ACTIONS_PORT" "${SHELL_PORT:-}" "$ACTIONS_PID" "${RASA_PID:-}" <<'PY' || exit 1
+  .venv/bin/python - "$ACTIONS_PORT" "${SHELL_PORT:-}" "$ACTIONS_PID" "${rasa_pid:-}" <<'PY' || exit 1
 import os, sys, time, urllib.error, urllib.request
 actions, shell, actions_pid, rasa_pid = sys.argv[1:5]
 urls = [f"http://localhost:{actions}/health"] + ([f"http://127.0.0.1:{shell}/webhooks/cmdline/"] if shell else [])
@@ -95,7 +95,7 @@ PY
 fi
 
 if [ "$MODE" = shell ]; then
-  .venv/bin/python -m addons.shell --url "http://127.0.0.1:$SHELL_PORT" --channel "${CHANNEL:-web}"
+  .venv/bin/python -m addons.shell --url "http://127.0.0.1:$SHELL_PORT"  # CHANNEL: web or sms
 else
   echo "Action server: $ACTION_SERVER_URL   Rasa server: http://$RASA_INTERFACE:$RASA_PORT"
   echo "REST channel:  POST http://localhost:$RASA_PORT/webhooks/rest/webhook {\"sender\": \"...\", \"message\": \"...\"}"

@@ -42,11 +42,11 @@ from addons.channels.sms.connector import TwilioSettings, TwilioSmsInput
 from addons.channels.sms.store import SmsStore
 from common.conversations import conversation_id, sms_conversation
 from common.names import CHANNEL_SHELL
+from common.settings import current
 
 logger = logging.getLogger(__name__)
 
 PREVIEWS = ("web", "sms")
-TOKEN_VARIABLE = "SHELL_TOKEN"
 PREVIEW_NUMBER = "+15550100"  # 555-01xx: numbers set aside for fiction
 
 
@@ -84,7 +84,7 @@ class ShellInput(InputChannel):
         return cls()
 
     def __init__(self, token: Optional[str] = None) -> None:
-        self.token = token if token is not None else os.environ.get(TOKEN_VARIABLE, "")
+        self.token = token if token is not None else current().shell_token
         self._sms: Optional[TwilioSmsInput] = None
         self._client = _KeepingClient()
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import urllib.error
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from addons.shell import render
+from common.settings import SettingsError, current
 
 COMMANDS = {
     "/restart": "start a new conversation",
@@ -36,7 +36,6 @@ COMMANDS = {
     "/help": "this list",
     "/quit": "leave (Ctrl-D too)",
 }
-HISTORY_FILE = Path(os.environ.get("SHELL_HISTORY") or "var/shell_history")
 
 
 class Unavailable(RuntimeError):
@@ -134,24 +133,24 @@ class Chat:
             self.show(lines or [f"{render.INDENT}(no answer)"])
 
 
-def _readline_history() -> None:
+def _readline_history(history: Path) -> None:
     try:
         import atexit
         import readline
     except ImportError:  # no readline: plain input() still works
         return
     try:
-        HISTORY_FILE.parent.mkdir(parents=True, exist_ok=True)
-        if HISTORY_FILE.exists():
-            readline.read_history_file(HISTORY_FILE)
+        history.parent.mkdir(parents=True, exist_ok=True)
+        if history.exists():
+            readline.read_history_file(history)
         readline.set_history_length(1000)
-        atexit.register(readline.write_history_file, HISTORY_FILE)
+        atexit.register(readline.write_history_file, history)
     except OSError:
         pass
 
 
-def interactive(chat: Chat) -> None:
-    _readline_history()
+def interactive(chat: Chat, history: Path) -> None:
+    _readline_history(history)
     mode = "a phone's SMS" if chat.client.preview == "sms" else "the website chat"
     chat.show(
         [
@@ -183,23 +182,28 @@ def piped(chat: Chat, lines: Any) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    try:
+        settings = current()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default=os.environ.get("SHELL_URL", "http://127.0.0.1:5006"))
+    parser.add_argument("--url", default=settings.shell_url)
     parser.add_argument(
         "--channel",
         choices=("web", "sms"),
-        default=os.environ.get("CHANNEL") or "web",
+        default=settings.shell_channel,
         help="preview what the website chat (web) or a phone (sms) would show",
     )
     parser.add_argument("--width", type=int, default=None, help="wrap width (default: terminal)")
     args = parser.parse_args(argv)
-    token = os.environ.get("SHELL_TOKEN", "")
+    token = settings.shell_token
     if not token:
         print("SHELL_TOKEN is not set: start the chat with `make shell`.", file=sys.stderr)
         return 2
     chat = Chat(Client(args.url, token, args.channel), width=args.width)
     if sys.stdin.isatty():
-        interactive(chat)
+        interactive(chat, settings.shell_history)
     else:
         piped(chat, sys.stdin)
     return 0

@@ -7,7 +7,7 @@ import pytest
 from common import settings
 from common.paths import PROJECT_ROOT
 
-RUN_SCRIPT_VARIABLES = {"RASA_PORT", "ACTIONS_PORT", "MODEL", "RASA_INTERFACE"}
+RUN_SCRIPT_VARIABLES = {"RASA_PORT", "ACTIONS_PORT", "MODEL", "RASA_INTERFACE", "SHELL_PORT"}
 CODE_FOLDERS = ("actions", "addons", "common", "knowledge", "scripts", "bench")
 # Reading the environment: os.environ[...] / .get / getenv, in Python code.
 READ = re.compile(
