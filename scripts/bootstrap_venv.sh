@@ -45,10 +45,12 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.0" 2>&1 | quiet_pip
 # uv installs the same pinned set in about 40 seconds where pip takes 4 to 6 minutes
 # (measured 2026-12-01 on 2 cores; `uv pip freeze` and `pip freeze` list the same
-# versions). pip stays the fallback when uv cannot be installed.
+# versions). pip stays the fallback when uv cannot be installed. --compile-bytecode
+# as pip does: with PYTHONDONTWRITEBYTECODE set (as on this machine) nothing is ever
+# compiled otherwise, and importing Rasa takes 32 s instead of 10 in every process.
 if .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9" 2>&1 | quiet_pip \
   && [ -x .venv/bin/uv ]; then
-  .venv/bin/uv pip install --quiet --python .venv/bin/python -r requirements.txt -c requirements.lock
+  .venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python -r requirements.txt -c requirements.lock
 else
   echo "uv is not available: installing with pip (a few minutes)"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check \
