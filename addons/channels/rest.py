@@ -49,9 +49,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from addons.channels.turn import handle_message, max_message_chars
+from addons.channels.turn import Outcome, handle_message, refusal
 from addons.server import replies
-from addons.server.rate_limit import check_message
 from common.conversations import conversation_id
 from common.names import CHANNEL_REST
 from common.settings import current
@@ -122,6 +121,13 @@ def parse_body(body: Optional[bytes]) -> Tuple[str, str, Optional[Dict[str, Any]
 
 def _reply(sender: str, text: str) -> list:
     return [{"recipient_id": sender, "text": text}]
+
+
+def _retry(outcome: Outcome) -> Optional[Dict[str, str]]:
+    """`Retry-After` for a message refused by the rate limit."""
+    if outcome.refused_by != replies.RATE_LIMITED:
+        return None
+    return {"Retry-After": str(max(1, math.ceil(outcome.retry_after)))}
 
 
 def authorized(request: Request) -> bool:
@@ -197,14 +203,11 @@ class RestInput(RasaRestInput):
 
             stream = request.args.get("stream", "false").lower() in ("true", "1", "yes")
             if stream:  # Rasa's streamed answer, one JSON message a line (after the checks)
-                decision = await check_message(self.name(), conversation, client_address(request))
-                if not decision.allowed:
+                refused = await refusal(self.name(), conversation, text, client_address(request))
+                if refused.refused_by:
                     return response.json(
-                        _reply(sender, replies.text(replies.RATE_LIMITED)),
-                        headers={"Retry-After": str(max(1, math.ceil(decision.retry_after)))},
+                        _reply(sender, replies.text(refused.refused_by)), headers=_retry(refused)
                     )
-                if len(text) > max_message_chars():
-                    return response.json(_reply(sender, replies.text(replies.TOO_LONG)))
                 return response.stream(
                     self.stream_response(on_new_message, text, conversation, self.name(), None),
                     content_type="text/event-stream",
@@ -221,14 +224,9 @@ class RestInput(RasaRestInput):
                 address=client_address(request),
                 replied=lambda: bool(collector.messages),
             )
-            headers = (
-                {"Retry-After": str(max(1, math.ceil(outcome.retry_after)))}
-                if outcome.refused_by == replies.RATE_LIMITED
-                else None
-            )
             # The caller's own name for the conversation, not the stored id.
             return response.json(
-                [{**m, "recipient_id": sender} for m in collector.messages], headers=headers
+                [{**m, "recipient_id": sender} for m in collector.messages], headers=_retry(outcome)
             )
 
         return webhook

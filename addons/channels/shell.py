@@ -154,7 +154,7 @@ class ShellInput(InputChannel):
                 return response.json({"error": "the command-line chat's token is needed"}, 401)
             try:
                 sender, text, _ = parse_body(request.body)
-                preview = json.loads(request.body).get("preview") or "web"
+                preview = json.loads(request.body).get("preview") or "web"  # valid JSON now
             except BadRequest as error:
                 return response.json({"error": str(error)}, status=error.status)
             if preview not in PREVIEWS:

@@ -47,6 +47,16 @@ class Outcome:
     retry_after: float = 0.0
 
 
+async def refusal(channel: str, conversation: str, text: str, address: Optional[str]) -> Outcome:
+    """Steps 1 and 2: an Outcome naming the reply topic when a check refuses the message."""
+    decision = await check_message(channel, conversation, address)
+    if not decision.allowed:
+        return Outcome(False, replies.RATE_LIMITED, decision.retry_after)
+    if len(text) > max_message_chars():
+        return Outcome(False, replies.TOO_LONG)
+    return Outcome(True)
+
+
 async def handle_message(
     on_new_message: OnNewMessage,
     output: OutputChannel,
@@ -60,13 +70,10 @@ async def handle_message(
 ) -> Outcome:
     """Checks, then the message to Rasa. `recipient` is the id the output channel
     sends to; `replied()` says whether anything was said already this turn."""
-    decision = await check_message(channel, conversation, address)
-    if not decision.allowed:
-        await output.send_text_message(recipient, replies.text(replies.RATE_LIMITED))
-        return Outcome(False, replies.RATE_LIMITED, decision.retry_after)
-    if len(text) > max_message_chars():
-        await output.send_text_message(recipient, replies.text(replies.TOO_LONG))
-        return Outcome(False, replies.TOO_LONG)
+    refused = await refusal(channel, conversation, text, address)
+    if refused.refused_by:
+        await output.send_text_message(recipient, replies.text(refused.refused_by))
+        return refused
     try:
         await on_new_message(UserMessage(text, output, conversation, input_channel=channel))
     except CancelledError:
