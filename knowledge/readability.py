@@ -1,4 +1,12 @@
-"""US school grade of a text (Flesch-Kincaid, as textstat computes it).
+"""How easy an answer reads: the US school grade of an English text (Flesch-Kincaid),
+and two Spanish scores of a Spanish text (Fernández-Huerta and Szigriszt-Pazos,
+the INFLESZ scale), as textstat computes them.
+
+Spanish thresholds: both scales run from 0 (very hard) to 100 (very easy), and each
+answer must read "bastante fácil" (fairly easy) or easier: Fernández-Huerta at
+least 70 (70-80 is "bastante fácil") and Szigriszt-Pazos at least 65 (INFLESZ: 65-80
+"bastante fácil"). textstat counts Spanish syllables with pyphen's dictionary,
+which ships with the package.
 
 textstat counts syllables with the CMU pronouncing dictionary, which it asks NLTK
 for and would download; the network is closed, so the same dictionary is written
@@ -18,11 +26,13 @@ import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable, List, Tuple
 
 from common.paths import PROJECT_ROOT
 
 GRADE_LIMIT = 8.0  # every answer
+SPANISH_FERNANDEZ_HUERTA_MIN = 70.0  # every Spanish answer: "bastante fácil" or easier
+SPANISH_SZIGRISZT_PAZOS_MIN = 65.0
 MEDIAN_LIMIT = 7.0  # the chat answers' median
 CACHE_FILE = PROJECT_ROOT / "build" / "readability_cache.json"
 
@@ -82,3 +92,22 @@ def grades(texts: Iterable[str]) -> List[float]:
 def grade(text: str) -> float:
     """The Flesch-Kincaid grade of `text`."""
     return grades([text])[0]
+
+
+def spanish_scores(texts: Iterable[str]) -> List[Tuple[float, float]]:
+    """(Fernández-Huerta, Szigriszt-Pazos) of each Spanish text (cached on disk)."""
+    texts = list(texts)
+    cache = _read_cache()
+    keys = {t: ("es-fh:" + _key(t), "es-sp:" + _key(t)) for t in dict.fromkeys(texts)}
+    missing = [t for t, (fh, sp) in keys.items() if fh not in cache or sp not in cache]
+    if missing:
+        stat = _textstat()
+        stat.set_lang("es")
+        try:
+            for text in missing:
+                cache[keys[text][0]] = float(stat.fernandez_huerta(text))
+                cache[keys[text][1]] = float(stat.szigriszt_pazos(text))
+        finally:
+            stat.set_lang("en_US")
+        _write_cache(cache)
+    return [(cache[keys[t][0]], cache[keys[t][1]]) for t in texts]

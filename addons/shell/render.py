@@ -9,16 +9,14 @@
 
 from __future__ import annotations
 
-import math
 import re
 import textwrap
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from common.gsm7 import GSM7
+from common.gsm7 import GSM7, segments
 
 SOURCE_LINE = re.compile(r"^Sources?: ")
-GSM7_EXTENDED = frozenset("^{}\\[~]|€")  # each costs two of a segment's characters
 INDENT = "  "
 
 
@@ -74,16 +72,6 @@ def web(messages: Sequence[Dict[str, Any]], width: int) -> Tuple[List[str], List
     return lines, choices
 
 
-def segments(text: str) -> int:
-    """SMS segments a text costs: 160 GSM-7 characters in one, 153 a part beyond
-    (extension characters count twice); 70 and 67 when it needs UCS-2."""
-    if all(char in GSM7 for char in text):
-        units = len(text) + sum(char in GSM7_EXTENDED for char in text)
-        return 1 if units <= 160 else math.ceil(units / 153)
-    units = sum(2 if ord(char) > 0xFFFF else 1 for char in text)
-    return 1 if units <= 70 else math.ceil(units / 67)
-
-
 def sms(texts: Sequence[str], width: int) -> List[str]:
     """A phone's view of one turn: every text whole, with what it costs."""
     lines: List[str] = []
@@ -115,18 +103,26 @@ def why(understood: Optional[Dict[str, Any]]) -> List[str]:
         f"{e.get('entity')}={e.get('value')}" for e in understood.get("entities") or []
     )
     flags = ", ".join(understood.get("red_flags") or [])
+    found = understood.get("language") or {}
+    language = (
+        f"{found.get('code')} (confidence {found.get('confidence')})" if found else "not detected"
+    )
+    if found.get("requested"):
+        language += f", asked for {found['requested']}"
     return [
         f"{INDENT}message:    {understood.get('text')!r}",
         f"{INDENT}intent:     {understood.get('intent')} (confidence {score})",
         f"{INDENT}entities:   {entities or 'none'}",
+        f"{INDENT}language:   {language}",
         f"{INDENT}red flag:   {'yes: ' + flags if flags else 'no pattern fired'}",
     ]
 
 
 def slots(values: Optional[Dict[str, Any]]) -> List[str]:
-    """/slots: the procedure and the last topic the assistant is tracking."""
+    """/slots: the procedure, the last topic and the language the assistant tracks."""
     values = values or {}
     return [
         f"{INDENT}procedure:  {values.get('procedure') or 'not known yet'}",
         f"{INDENT}last topic: {values.get('last_topic') or 'none yet'}",
+        f"{INDENT}language:   {values.get('language') or 'not set yet'}",
     ]

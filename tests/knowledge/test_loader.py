@@ -156,7 +156,22 @@ def test_an_unknown_choice_or_value_names_the_practice_file(tmp_path):
         load_knowledge(practice_file=practice_copy(tmp_path, choices={"valet": "yes"}))
 
 
-def write_overrides(tmp_path, entries) -> Path:
+SPANISH_OWN = "Su dentista tapa el diente con una corona. Se cae con el diente."
+
+
+def write_overrides(tmp_path, entries, spanish: bool = True) -> Path:
+    """The practice's own wording; each entry also in Spanish (the loader needs both)."""
+    if spanish:
+        entries = entries + [
+            {
+                "id": e["id"],
+                "language": "es",
+                "chat": SPANISH_OWN,
+                "sms": SPANISH_OWN,
+                "reviewed": "2026-12-01",
+            }
+            for e in entries
+        ]
     (tmp_path / "overrides.yml").write_text(yaml.safe_dump(entries, sort_keys=False))
     return practice_copy(tmp_path, overrides="overrides.yml")
 
@@ -172,6 +187,19 @@ def test_a_practice_can_replace_an_answer_in_its_own_words(tmp_path):
     assert knowledge.entries["crown"].overridden
     assert reply.source_line  # the shipped sources stay unless replaced
     assert not knowledge.entries["pain"].overridden
+    spanish = knowledge.in_language("es").reply("crown")
+    assert spanish.long_text == SPANISH_OWN and spanish.source_line.startswith("Fuente")
+
+
+def test_a_practices_wording_in_one_language_only_is_refused(tmp_path):
+    own = "Our dentist covers the tooth with a steel crown."
+    practice = write_overrides(
+        tmp_path,
+        [{"id": "crown", "chat": own, "sms": own, "reviewed": "2026-12-01"}],
+        spanish=False,
+    )
+    with pytest.raises(KnowledgeError, match=r"wording for crown is in one language only"):
+        load_knowledge(practice_file=practice)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from typing import List, Optional, Sequence
 
-from common.gsm7 import GSM7, is_gsm7  # noqa: F401  (is_gsm7 re-exported for the channel)
+from common.gsm7 import GSM7, is_gsm7, to_gsm7  # noqa: F401  (re-exported for the channel)
 
 MAX_CHARS = 320  # every outbound SMS: at most 320 GSM-7 characters
 MAX_PARTS = 3  # a long answer is sent as at most 3 messages
@@ -24,47 +24,32 @@ STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT
 START_WORDS = frozenset({"START", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP"})
 MORE_WORDS = frozenset({"MORE"})
-
-_REPLACEMENTS = {
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201a": "'",
-    "\u201b": "'",
-    "\u2032": "'",
-    "`": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u201e": '"',
-    "\u201f": '"',
-    "\u2033": '"',
-    "\u00ab": '"',
-    "\u00bb": '"',
-    "\u2010": "-",
-    "\u2011": "-",
-    "\u2012": "-",
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u2015": "-",
-    "\u2212": "-",
-    "\u2022": "-",
-    "\u00b7": "-",
-    "\u2026": "...",
-    "\u00a0": " ",
-    "\u2009": " ",
-    "\u202f": " ",
-    "\t": " ",
-    "\u00b0": " degrees",
-    "\u00bd": "1/2",
-    "\u00bc": "1/4",
-    "\u00be": "3/4",
-    "\u2122": "",
-    "\u00ae": "",
-    "\u00a9": "(c)",
-    "\u00d7": "x",
+# Spanish keywords (accents folded): answered like their English ones, in Spanish.
+SPANISH_WORDS = {
+    "STOP": frozenset({"PARAR", "PARA", "CANCELAR", "ALTO", "BAJA", "DETENER", "NOMAS"}),
+    "START": frozenset({"COMENZAR", "REANUDAR", "INICIAR"}),
+    "HELP": frozenset({"AYUDA"}),
+    "MORE": frozenset({"MAS"}),
+}
+# How the numbered choices are offered, per language (GSM-7 only).
+CHOICE_WORDS = {
+    "en": {
+        "reply": "Reply {body}.",
+        "more": "MORE for details",
+        "item": "{n} for {title}",
+        "or": " or ",
+    },
+    "es": {
+        "reply": "Responda {body}.",
+        "more": "MAS para ver mas",
+        "item": "{n} para {title}",
+        "or": " o ",
+    },
 }
 
+
 _PAYLOAD = re.compile(r"(?<!\S)/[A-Za-z_][A-Za-z0-9_]*(\{[^{}]*\})?(?=\s|$|[.,;)])")
-_SOURCE_PARAGRAPH = re.compile(r"(^|\n\s*\n)\s*Sources?: [^\n]*(\n(?!\s*\n)[^\n]*)*\s*$")
+_SOURCE_PARAGRAPH = re.compile(r"(^|\n\s*\n)\s*(Sources?|Fuentes?): [^\n]*(\n(?!\s*\n)[^\n]*)*\s*$")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|~~)(?=\S)(.+?)(?<=\S)\1")
 _MD_UNDERSCORE = re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)")
@@ -73,24 +58,6 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
 _MD_BULLET = re.compile(r"^\s*[*+]\s+", re.M)
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-def to_gsm7(text: str) -> str:
-    """Replaces or drops every character outside GSM-7 (emoji, curly quotes...)."""
-    out = []
-    for char in text:
-        if char in GSM7:
-            out.append(char)
-            continue
-        if char in _REPLACEMENTS:
-            out.append(_REPLACEMENTS[char])
-            continue
-        # Accented letters outside GSM-7 lose their accent (ç -> c); the rest goes.
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        out.append(base if base and all(c in GSM7 for c in base) else "")
-    return "".join(out)
 
 
 def to_sms_text(text: Optional[str]) -> str:
@@ -179,31 +146,53 @@ def _choice_title(title: str) -> str:
     return title
 
 
-def choices_line(titles: Sequence[str], more: bool = False) -> str:
-    """'Reply 1 for what is a pulpotomy, 2 for crowns.' (and MORE when offered)."""
-    options = [f"{n} for {_choice_title(t)}" for n, t in enumerate(titles, 1)]
+def choices_line(titles: Sequence[str], more: bool = False, language: str = "en") -> str:
+    """'Reply 1 for what is a pulpotomy, 2 for crowns.' (and MORE when offered);
+    in Spanish 'Responda MAS para ver mas, 1 para ...'."""
+    words = CHOICE_WORDS.get(language, CHOICE_WORDS["en"])
+    options = [words["item"].format(n=n, title=_choice_title(t)) for n, t in enumerate(titles, 1)]
     if more:
-        options = ["MORE for details"] + options
+        options = [words["more"]] + options
     if not options:
         return ""
     if len(options) == 1:
         body = options[0]
     else:
-        body = ", ".join(options[:-1]) + " or " + options[-1]
-    return f"Reply {body}."
+        body = ", ".join(options[:-1]) + words["or"] + options[-1]
+    return to_gsm7(words["reply"].format(body=body))
+
+
+def _keyword_text(body: Optional[str]) -> str:
+    folded = "".join(
+        c
+        for c in unicodedata.normalize("NFKD", (body or "").upper())
+        if not unicodedata.combining(c)
+    )
+    return re.sub(r"[\s.!,;:'\"¡!¿?]+", "", folded)
 
 
 def keyword(body: Optional[str]) -> Optional[str]:
-    """'STOP', 'START', 'HELP' or 'MORE' when the whole message is that keyword."""
-    word = re.sub(r"[\s.!,;:'\"]+", "", (body or "").upper())
+    """'STOP', 'START', 'HELP' or 'MORE' when the whole message is that keyword
+    (or its Spanish one: PARAR, AYUDA, MAS...)."""
+    word = _keyword_text(body)
     for name, words in (
         ("STOP", STOP_WORDS),
         ("START", START_WORDS),
         ("HELP", HELP_WORDS),
         ("MORE", MORE_WORDS),
     ):
-        if word in words:
+        if word in words or word in SPANISH_WORDS[name]:
             return name
+    return None
+
+
+def keyword_language(body: Optional[str]) -> Optional[str]:
+    """'es' when the message is a Spanish keyword, 'en' an English one, else None."""
+    word = _keyword_text(body)
+    if any(word in words for words in SPANISH_WORDS.values()):
+        return "es"
+    if word in STOP_WORDS | START_WORDS | HELP_WORDS | MORE_WORDS:
+        return "en"
     return None
 
 

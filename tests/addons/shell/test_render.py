@@ -82,7 +82,17 @@ def test_why_and_slots_say_what_was_understood():
     assert render.slots({"procedure": "pulpectomy"}) == [
         "  procedure:  pulpectomy",
         "  last topic: none yet",
+        "  language:   not set yet",
     ]
+    spanish = render.why(
+        {
+            "text": "q es una pulpotomia",
+            "intent": "ask_definition",
+            "confidence": 0.9,
+            "language": {"code": "es", "confidence": 0.97, "requested": None},
+        }
+    )
+    assert "  language:   es (confidence 0.97)" in spanish
 
 
 class Page:
