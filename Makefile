@@ -26,12 +26,13 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 RASA   := $(BIN)/rasa
 SPACY_MODEL := build/spacy_en_pulpcare
+SPACY_MODEL_ES := build/spacy_es_pulpcare
 MODEL  := models/pulpcare.tar.gz
 # What the trained model depends on: the data, the config, the spaCy pipeline, the NLU
 # package (addons/nlu/: components, classifier, red-flag patterns) and the names it uses.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                $(SPACY_MODEL)/meta.json $(shell find addons/nlu -name '*.py' -o -name '*.yml') \
-                common/names.py
+                $(SPACY_MODEL)/meta.json $(SPACY_MODEL_ES)/meta.json $(shell find addons/nlu -name '*.py' -o -name '*.yml') \
+                common/names.py common/language.py
 
 .PHONY: help setup train run shell test test-fast lint format validate pytest stories eval bench \
         followup retention review content-report migrate-ids clean
@@ -39,7 +40,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 help:
 	@sed -n '/^SHELL/q;p' Makefile
 
-setup: $(VENV)/.installed $(SPACY_MODEL)/meta.json
+setup: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(SPACY_MODEL_ES)/meta.json
 
 $(VENV)/.installed: requirements.txt requirements.lock scripts/bootstrap_venv.sh
 	bash scripts/bootstrap_venv.sh
@@ -49,6 +50,14 @@ $(SPACY_MODEL)/meta.json: $(VENV)/.installed spacy_pipeline/config.cfg spacy_pip
 	rm -rf $(SPACY_MODEL)
 	$(PY) scripts/build_spacy.py $(SPACY_MODEL) > /dev/null
 	@echo "spaCy pipeline assembled in $(SPACY_MODEL)"
+
+# The Spanish pipeline's lemma table is trimmed to the words of the Spanish data.
+$(SPACY_MODEL_ES)/meta.json: $(VENV)/.installed spacy_pipeline/config_es.cfg spacy_pipeline/entities_es.yml \
+		spacy_pipeline/lemmas_es.yml scripts/build_spacy.py addons/nlu/red_flags_es.yml \
+		$(shell find data/nlu/es -name '*.yml' 2>/dev/null)
+	rm -rf $(SPACY_MODEL_ES)
+	$(PY) scripts/build_spacy.py $(SPACY_MODEL_ES) es > /dev/null
+	@echo "spaCy pipeline assembled in $(SPACY_MODEL_ES)"
 
 # The website chat widget: widget/ (plain JS and CSS) -> build/widget/ with esbuild.
 # npm ci when the lockfile changes, a rebuild when a source changes.

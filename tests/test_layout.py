@@ -40,8 +40,9 @@ def project_imports(folder: str) -> Set[str]:
         ("knowledge", ("knowledge", "common")),
         ("actions", ("actions", "knowledge", "common")),
         # The thresholds table is read when the model loads (the red-flag patterns take
-        # their severity from it); nothing is trained on it.
-        ("addons/nlu", ("addons.nlu", "common.names", "common.thresholds")),
+        # their severity from it); nothing is trained on it. The language rules are
+        # trained on (each example is read by its language's spaCy pipeline).
+        ("addons/nlu", ("addons.nlu", "common.names", "common.thresholds", "common.language")),
         # The command-line chat is a client of the server: no Rasa, no knowledge.
         ("addons/shell", ("addons.shell", "common")),
         ("addons", ("addons", "knowledge", "common")),
@@ -60,6 +61,7 @@ def test_each_part_imports_only_what_its_role_allows(folder, allowed):
 def test_the_makefile_retrains_on_the_nlu_package_not_a_list_of_files():
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert "find addons/nlu" in makefile and "common/names.py" in makefile
+    assert "common/language.py" in makefile
     assert "SERVER_ONLY" not in makefile
 
 

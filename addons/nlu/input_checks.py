@@ -2,8 +2,9 @@
 
 `inspect(text)` returns the text the classifier should read and, when the message
 needs a special reply, the kind of problem: empty, no_words (emoji or symbols
-only), markup_only, too_long or other_language. Markup is removed (a parent who
-pastes HTML still gets an answer to the words around it), and a typed `/intent`
+only), markup_only, too_long or other_language (neither English nor Spanish).
+Markup is removed (a parent who pastes HTML still gets an answer to the words
+around it), and a typed `/intent`
 payload that no button of ours sends is turned back into plain words.
 """
 
@@ -46,14 +47,14 @@ with would you your tooth teeth dentist son daughter kid child baby root canal h
 pulpotomy pulpectomy crown filling yes ok okay hi hello thanks u ur pls thx
 """.split()
 )
+# Words that mark a message as another language than English or Spanish (Spanish
+# is answered: common/language.py); words Spanish shares ("le", "mal") are left out.
 _FOREIGN = frozenset(
     """
-de la que el en los las por con una mi es para tiene hijo hija dolor muela diente dientes como
-pero esta qué cuánto cuesta duele tengo hola gracias necesita porque
-le les des est une mon ma pour avec dent mal fils fille je il elle pas bonjour merci combien
-não meu minha dente filho filha com uma está obrigado olá
+les des est une mon ma pour avec dent fils fille je il elle pas bonjour merci combien
+não meu minha dente filho filha com uma obrigado olá você
 der die das und ist mein meine zahn nicht ich hallo danke kind
-tôi con răng bị của không có chào
+tôi răng bị của không có chào xin
 """.split()
 )
 

@@ -15,10 +15,12 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tup
 
 import yaml
 
+from common.language import fold
 from common.names import EMERGENCY, URGENT
 from common.thresholds import SEVERITY_ORDER, Thresholds, table
 
 PATTERN_FILE = Path(__file__).with_name("red_flags.yml")
+PATTERN_FILE_ES = Path(__file__).with_name("red_flags_es.yml")
 
 
 # Contractions and run-together negatives parents type, split into what they mean.
@@ -80,6 +82,7 @@ def normalise(tokens: Iterable[Tuple[str, Optional[str]]]) -> List[Forms]:
         forms = {low, low.strip("'.")}
         if lemma:
             forms.add(lemma.lower())
+        forms |= {fold(form) for form in forms}  # "hinchazón" is also "hinchazon"
         words.append(frozenset(f for f in forms if f))
     return words
 
@@ -90,6 +93,9 @@ class RedFlagDetector:
     def __init__(self, spec: dict, thresholds: Optional[Thresholds] = None) -> None:
         self._table = thresholds or table()
         vocab = {name: value.split("|") for name, value in (spec.get("vocab") or {}).items()}
+        # Words that cancel a negatable rule just before it (English by default).
+        self._negation = frozenset(str(w) for w in spec.get("negation") or _NEGATION_CUES)
+        self._negation_with_not = _NEGATION_WITH_NOT if "negation" not in spec else frozenset()
         self._rules = [self._compile_rule(rule, vocab) for rule in spec["rules"]]
 
     @classmethod
@@ -125,11 +131,11 @@ class RedFlagDetector:
             options: Set[str] = set()
             for option in part.split("|"):
                 if option in vocab:
-                    options.update(word.lower() for word in vocab[option])
+                    options.update(fold(word) for word in vocab[option])
                 elif option.isupper() and option != "#FEVER":
                     raise ValueError(f"unknown vocabulary {option!r} in {pattern!r}")
                 else:
-                    options.add(option.lower() if option != "#FEVER" else option)
+                    options.add(fold(option) if option != "#FEVER" else option)
             elements.append(("word", frozenset(options)))
         if elements[0][0] == "gap" or elements[-1][0] == "gap":
             raise ValueError(f"pattern {pattern!r} starts or ends with a gap")
@@ -163,13 +169,12 @@ class RedFlagDetector:
 
         return walk(0, start)
 
-    @staticmethod
-    def _negated(words: Sequence[Forms], start: int) -> bool:
+    def _negated(self, words: Sequence[Forms], start: int) -> bool:
         window = words[max(0, start - 3) : start]
         forms = set().union(*window) if window else set()
-        if forms & _NEGATION_CUES:
+        if forms & self._negation:
             return True
-        return "not" in forms and bool(forms & _NEGATION_WITH_NOT)
+        return "not" in forms and bool(forms & self._negation_with_not)
 
     def _find(self, pattern, words, negatable: bool) -> Optional[str]:
         for start in range(len(words)):

@@ -34,7 +34,6 @@ def test_very_long_message_is_capped():
 @pytest.mark.parametrize(
     "text",
     [
-        "hola, mi hijo tiene dolor de muela y la cara hinchada",
         "bonjour, est-ce que mon fils a besoin d'une pulpotomie",
         "我的孩子需要做根管治疗吗",
         "meu filho precisa de uma pulpotomia, está com dor",
@@ -54,6 +53,19 @@ def test_other_languages(text):
     ],
 )
 def test_english_with_typos_and_shorthand_is_fine(text):
+    assert ic.inspect(text).issue is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hola, mi hijo tiene dolor de muela y la cara hinchada",
+        "hablo con el dentista o con un programa",
+        "le van a matar el nervio a mi hija, esta bien eso?",
+        "mi hijo needs a pulpotomy?",
+    ],
+)
+def test_spanish_and_spanglish_are_answered_not_refused(text):
     assert ic.inspect(text).issue is None
 
 
