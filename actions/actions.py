@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from common.language import SLOT as LANGUAGE
+from common.language import Detection, conversation_language, reply_language
 from common.names import (
     ACTION_ANSWER,
     ACTION_FOLLOWUP,
     ACTION_RED_FLAG,
     BUTTON_INTENT,
     CHANNEL_SMS,
+    CHANNEL_WEB,
     FALLBACK_INTENT,
     FOLLOWUP_INTENT,
     INPUT_ISSUE,
@@ -40,18 +43,43 @@ def _entity(tracker: Tracker, name: Text) -> Optional[Text]:
     return next(tracker.get_latest_entity_values(name), None)
 
 
+LANGUAGE_SWITCHED = "language_switched"  # the reply to "español" / "in English please"
+
+
+def languages(tracker: Tracker) -> Tuple[Optional[Text], Text]:
+    """(the conversation's language after this message, the language to answer in)."""
+    current = tracker.get_slot(LANGUAGE)
+    found = Detection.from_message(tracker.latest_message)
+    return conversation_language(current, found), reply_language(current, found)
+
+
+def language_events(tracker: Tracker) -> List[EventType]:
+    decided, _ = languages(tracker)
+    return [SlotSet(LANGUAGE, decided)] if decided and decided != tracker.get_slot(LANGUAGE) else []
+
+
 def send(
     dispatcher: CollectingDispatcher,
     reply: Reply,
     channel: Optional[Text] = None,
     offer_more: bool = True,
+    language: Optional[Text] = None,
 ) -> List[EventType]:
     buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
     if channel == CHANNEL_SMS:
-        # By SMS the short answer; the connector numbers the buttons and offers MORE.
+        # By SMS the short answer; the connector numbers the buttons and offers MORE,
+        # in the reply's language.
         more = offer_more and bool(reply.source_line) and len(reply.long_text) > len(reply.sms) + 40
+        options: Dict[Text, Any] = {"more": True} if more else {}
+        if language:
+            options["language"] = language
         dispatcher.utter_message(
-            text=reply.sms, buttons=buttons, json_message={"sms": {"more": True}} if more else None
+            text=reply.sms, buttons=buttons, json_message={"sms": options} if options else None
+        )
+    elif channel == CHANNEL_WEB and language:
+        # The widget shows its own labels in the reply's language.
+        dispatcher.utter_message(
+            text=reply.text, buttons=buttons, json_message={"language": language}
         )
     else:
         dispatcher.utter_message(text=reply.text, buttons=buttons)
@@ -80,31 +108,45 @@ class ActionAnswer(Action):
     def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: Optional[Text]
     ) -> List[EventType]:
+        events = language_events(tracker)
+        return events + self._answer(dispatcher, tracker, intent)
+
+    def _answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: Optional[Text]
+    ) -> List[EventType]:
         procedure = tracker.get_slot(PROCEDURE)
         channel = tracker.get_latest_input_channel()
+        _, language = languages(tracker)
+        knowledge = self.knowledge.in_language(language)
+
+        def reply(answer: Reply, offer_more: bool = True) -> List[EventType]:
+            return send(dispatcher, answer, channel, offer_more, language)
+
         if intent == BUTTON_INTENT:
             topic = _entity(tracker, TOPIC)
-            if topic in self.knowledge.entries:
-                red_flag = topic in self.knowledge.red_flag_topics()
-                return send(
-                    dispatcher,
-                    self.knowledge.reply(topic, procedure),
-                    channel,
-                    offer_more=not red_flag,
-                )
+            if topic in knowledge.entries:
+                red_flag = topic in knowledge.red_flag_topics()
+                return reply(knowledge.reply(topic, procedure), offer_more=not red_flag)
             last_topic = tracker.get_slot(LAST_TOPIC)
-            if channel == CHANNEL_SMS and last_topic in self.knowledge.entries:
+            if channel == CHANNEL_SMS and last_topic in knowledge.entries:
                 # "MORE" by SMS: the longer answer; the connector sends it in up to 3 parts.
-                dispatcher.utter_message(text=self.knowledge.reply(last_topic, procedure).long_text)
+                dispatcher.utter_message(
+                    text=knowledge.reply(last_topic, procedure).long_text,
+                    json_message={"sms": {"language": language}},
+                )
                 return []
-            return send(dispatcher, self.knowledge.more_reply(last_topic), channel)
+            return reply(knowledge.more_reply(last_topic))
+        found = Detection.from_message(tracker.latest_message)
+        if found and found.requested and found.words <= 4:
+            # Only a language asked for ("español", "in English please"): say so in it.
+            return reply(knowledge.reply(LANGUAGE_SWITCHED, procedure))
         issue = _entity(tracker, INPUT_ISSUE)
-        topic = self.knowledge.input_issue_topic(issue) if issue else None
-        topic = topic or self.knowledge.topic_for(intent, procedure)
+        topic = knowledge.input_issue_topic(issue) if issue else None
+        topic = topic or knowledge.topic_for(intent, procedure)
         if topic is None:
             logger.warning("no answer routed for intent %r", intent)
-            topic = self.knowledge.fallback_topic()
-        return send(dispatcher, self.knowledge.reply(topic, procedure), channel)
+            topic = knowledge.fallback_topic()
+        return reply(knowledge.reply(topic, procedure))
 
 
 class ActionRedFlag(Action):
@@ -123,13 +165,16 @@ class ActionRedFlag(Action):
         # The patterns that fired, most serious first (SafetyRouter's `red_flags`):
         # a sign with its own answer (a loose crown, a knocked-out tooth) gets it.
         signs = tracker.latest_message.get("red_flags") or []
-        topic = self.knowledge.red_flag_topic(severity, [str(s) for s in signs])
-        return send(
+        _, language = languages(tracker)
+        knowledge = self.knowledge.in_language(language)
+        topic = knowledge.red_flag_topic(severity, [str(s) for s in signs])
+        return language_events(tracker) + send(
             dispatcher,
             # No suggestions under a red-flag reply: the next step is the phone.
-            replace(self.knowledge.reply(topic), buttons=()),
+            replace(knowledge.reply(topic), buttons=()),
             tracker.get_latest_input_channel(),
             offer_more=False,
+            language=language,
         )
 
 
@@ -161,13 +206,17 @@ class ActionFollowupCheckin(Action):
                 dispatcher, tracker, ranking[0] if ranking else FALLBACK_INTENT
             )
         procedure = _entity(tracker, PROCEDURE) or tracker.get_slot(PROCEDURE)
-        reply = self.knowledge.reply(
-            self.knowledge.topic_for(FOLLOWUP_INTENT) or self.knowledge.fallback_topic(), procedure
+        # In the language the parent last used with the practice (the slot is kept
+        # across sessions), English when they never wrote.
+        language = tracker.get_slot(LANGUAGE) or None
+        knowledge = self.knowledge.in_language(language)
+        reply = knowledge.reply(
+            knowledge.topic_for(FOLLOWUP_INTENT) or knowledge.fallback_topic(), procedure
         )
         # The numbered choices are spelled out in the text; the buttons carry their payloads.
         dispatcher.utter_message(
             text=reply.sms,
-            json_message={"sms": {"choices_in_text": True}},
+            json_message={"sms": {"choices_in_text": True, "language": knowledge.language}},
             buttons=[{"title": title, "payload": payload} for title, payload in reply.buttons],
         )
         return [SlotSet(LAST_TOPIC, reply.topic)]

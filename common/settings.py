@@ -114,6 +114,11 @@ def _secret(minimum: int) -> Callable[[str], str]:
     return parse
 
 
+def _language(raw: str) -> str:
+    """A locale such as es_US.UTF-8 or "es": Spanish; anything else: English."""
+    return "es" if raw.lower().startswith("es") else "en"
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         if raw.lower() not in allowed:
@@ -180,6 +185,8 @@ SPECS: Tuple[Spec, ...] = (
     Spec("SHELL_URL", "shell_url", _url("http", "https"), "http://127.0.0.1:5006"),
     Spec("CHANNEL", "shell_channel", _choice("web", "sms"), "web"),
     Spec("SHELL_HISTORY", "shell_history", _path, DEFAULT_SHELL_HISTORY),
+    # The tester's locale: es_* starts the command-line chat in Spanish.
+    Spec("LANG", "shell_language", _language, "en"),
 )
 
 
@@ -217,6 +224,7 @@ class Settings:
     shell_url: str
     shell_channel: str
     shell_history: Path
+    shell_language: str
 
     # --- derived values ----------------------------------------------------------
     @property

@@ -79,17 +79,38 @@ HELDOUT_CONTENT2 = ROOT / "tests" / "heldout" / "heldout_content2.yml"
 # A third (2026-12-01, another fresh writer), first measured after 190 more training
 # examples for the six weakest new intents and out-of-scope, once.
 HELDOUT_CONTENT3 = ROOT / "tests" / "heldout" / "heldout_content3.yml"
-EVERY_SET = HELDOUT_SETS + (HELDOUT_CONTENT, HELDOUT_CONTENT2, HELDOUT_CONTENT3)
+# Issue 13: the Spanish blind set, written by someone who saw no training data.
+HELDOUT_ES = ROOT / "tests" / "heldout" / "heldout_es.yml"
+ENGLISH_SETS = HELDOUT_SETS + (HELDOUT_CONTENT, HELDOUT_CONTENT2, HELDOUT_CONTENT3)
+EVERY_SET = ENGLISH_SETS + (HELDOUT_ES,)
 RED_FLAG = "report_red_flag"
 OUT_OF_SCOPE = "out_of_scope"
 NOT_ANSWERED = {OUT_OF_SCOPE, "nlu_fallback"}
+
+
+def _english_set(path: Path) -> bool:
+    return path.resolve() in {p.resolve() for p in ENGLISH_SETS}
+
+
+def written_in_spanish(text: str) -> bool:
+    """Before issue 13 the English sets labelled a Spanish message `out_of_scope`
+    (another language); Spanish is now answered, so such a message (8 of them,
+    found by the language detector, not read) is left out of the English figures."""
+    from addons.nlu.language import detect
+    from common.language import ES, FIRST
+
+    found = detect(text)
+    return found.language == ES and found.confidence >= FIRST
 
 
 def load_examples(path: Path = HELDOUT_BLIND) -> List[Tuple[str, str]]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     data = load_data(str(path))
-    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+    pairs = [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+    if _english_set(path):
+        pairs = [(t, i) for t, i in pairs if not written_in_spanish(t)]
+    return pairs
 
 
 def load_severities(path: Path) -> List[str]:
@@ -97,9 +118,11 @@ def load_severities(path: Path) -> List[str]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     data = load_data(str(path))
+    english = _english_set(path)
     return [
         str(((m.get("metadata") or {}).get("intent") or {}).get("severity") or "")
         for m in data.intent_examples
+        if not english or not written_in_spanish(m.get("text"))
     ]
 
 

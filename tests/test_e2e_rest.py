@@ -121,3 +121,20 @@ def test_bad_input_gets_a_friendly_bounded_reply(chat, message):
     assert replies, "no reply"
     assert 0 < len(text) < 1200
     assert "<script>" not in text
+
+
+def test_a_spanish_conversation_end_to_end(chat):
+    """Issue 13: a parent writes in Spanish and is answered in Spanish, in context,
+    with the Spanish safety reply; asking for English switches the conversation."""
+    text, replies = chat("hola")
+    assert "asistente" in text.lower() and any(r.get("buttons") for r in replies)
+    text, _ = chat("el dentista dice q mi hijo necesita una pulpotomia, q es eso?")
+    assert "pulpa" in text.lower() and "Fuente" in text
+    text, _ = chat("y le va a doler?")
+    assert "una pulpotomía" in text  # the procedure followed, named in Spanish
+    text, _ = chat("se le hincho la cara y tiene calentura")
+    assert "(555) 010-0123" in text and "llame" in text.lower()
+    text, _ = chat("in English please")
+    assert "English" in text
+    text, _ = chat("what is a pulpectomy")
+    assert "pulpectomy" in text.lower() and "Source" in text

@@ -41,6 +41,7 @@ from addons.channels.rest import BadRequest, parse_body
 from addons.channels.sms.connector import TwilioSettings, TwilioSmsInput
 from addons.channels.sms.store import SmsStore
 from common.conversations import conversation_id, sms_conversation
+from common.language import SLOT as LANGUAGE
 from common.names import CHANNEL_SHELL
 from common.settings import current
 
@@ -198,10 +199,11 @@ async def _state(request: Request, conversation: str) -> Dict[str, Any]:
                 for e in latest.get("entities") or []
             ],
             "red_flags": list(latest.get("red_flags") or []),
+            "language": latest.get(LANGUAGE) or {},
         },
         "slots": {
             name: tracker.get_slot(name)
-            for name in ("procedure", "last_topic")
+            for name in ("procedure", "last_topic", LANGUAGE)
             if name in tracker.slots
         },
         "conversation": conversation,

@@ -72,7 +72,10 @@ async def handle_message(
     sends to; `replied()` says whether anything was said already this turn."""
     refused = await refusal(channel, conversation, text, address)
     if refused.refused_by:
-        await output.send_text_message(recipient, replies.text(refused.refused_by))
+        language = replies.language_of(text)
+        await output.send_text_message(
+            recipient, replies.text(refused.refused_by, language=language)
+        )
         return refused
     try:
         await on_new_message(UserMessage(text, output, conversation, input_channel=channel))
@@ -81,5 +84,8 @@ async def handle_message(
     except Exception:
         logger.exception("%s: handling a message failed", channel)
         if not replied():
-            await output.send_text_message(recipient, replies.text(replies.ACTION_UNAVAILABLE))
+            language = replies.language_of(text)
+            await output.send_text_message(
+                recipient, replies.text(replies.ACTION_UNAVAILABLE, language=language)
+            )
     return Outcome(True)

@@ -55,6 +55,7 @@ from addons.channels.rest import valid_text
 from addons.rasa_compat.socketio import leave_cors_to_engineio
 from addons.server import replies
 from common.conversations import conversation_id, own_id
+from common.language import EN, LANGUAGES
 from common.names import CHANNEL_WEB
 from common.paths import PROJECT_ROOT
 from common.practice import allowed_origins, load_practice
@@ -122,7 +123,15 @@ def history_messages(events: List[Any], limit: int = HISTORY_LIMIT) -> List[Dict
                 if isinstance(b, dict)
             ]
             titles.update({b["payload"]: b["title"] for b in buttons})
-            messages.append({"sender": "bot", "text": event.text or "", "buttons": buttons})
+            message: Dict[str, Any] = {
+                "sender": "bot",
+                "text": event.text or "",
+                "buttons": buttons,
+            }
+            custom = event.data.get("custom")
+            if isinstance(custom, dict) and custom.get("language") in LANGUAGES:
+                message["lang"] = custom["language"]
+            messages.append(message)
     messages = messages[-limit:]
     for message in messages[:-1]:
         message.pop("buttons", None)
@@ -132,11 +141,24 @@ def history_messages(events: List[Any], limit: int = HISTORY_LIMIT) -> List[Dict
 
 
 class WebChatOutput(SocketIOOutput):
-    """One event per bot message: `{"text": ..., "quick_replies": [...]}`."""
+    """One event per bot message: `{"text": ..., "quick_replies": [...], "lang": "es"}`.
+
+    `lang` is the reply's language when the action named it (its custom
+    `{"language": ...}`), so the widget shows its own labels in the same language.
+    """
 
     def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
         super().__init__(sio, bot_message_evt)
         self.sent = 0
+        self.language: Optional[str] = None
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and set(custom) == {"language"}:
+            if custom["language"] in LANGUAGES:
+                self.language = str(custom["language"])
+            message = {key: value for key, value in message.items() if key != "custom"}
+        await super().send_response(recipient_id, message)
 
     @classmethod
     def name(cls) -> Text:
@@ -146,6 +168,8 @@ class WebChatOutput(SocketIOOutput):
         # Rasa names the recipient by the stored conversation id (`web:<session>`);
         # the Socket.IO room is the session id itself.
         self.sent += 1
+        if self.language and isinstance(response, dict):
+            response = {**response, "lang": self.language}
         await super()._send_message(own_id(socket_id, CHANNEL_WEB) or socket_id, response)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
@@ -405,13 +429,21 @@ class WebChatInput(SocketIOInput):
 
     # --- widget files -------------------------------------------------------
     def widget_config(self) -> bytes:
-        """Practice name, phone, and the greeting with its first suggestions."""
+        """Practice name, phone, and the greeting with its first suggestions, in English
+        (top level) and in each other language (`languages.es`)."""
         if self._config is None:
             greeting, suggestions = FALLBACK_GREETING, []
+            languages: Dict[str, Any] = {}
             try:
-                reply = replies.knowledge().reply("greet")
-                greeting = reply.long_text or reply.text
-                suggestions = [{"title": t, "payload": p} for t, p in reply.buttons]
+                knowledge = replies.knowledge()
+                for language in LANGUAGES:
+                    reply = knowledge.in_language(language).reply("greet")
+                    languages[language] = {
+                        "greeting": reply.long_text or reply.text,
+                        "suggestions": [{"title": t, "payload": p} for t, p in reply.buttons],
+                    }
+                greeting = languages[EN]["greeting"]
+                suggestions = languages[EN]["suggestions"]
             except Exception:  # the action server reports content errors; keep the widget up
                 logger.exception("webchat: could not load the greeting from the knowledge")
             self._config = json.dumps(
@@ -421,6 +453,7 @@ class WebChatInput(SocketIOInput):
                     "phone_href": phone_href(self.practice),
                     "greeting": greeting,
                     "suggestions": suggestions,
+                    "languages": languages,
                 }
             ).encode()
         return self._config

@@ -17,6 +17,8 @@ from typing import Any, List, Optional
 from rasa.core.actions.action import create_bot_utterance
 from rasa.shared.core.events import Event
 
+from common.language import SLOT as LANGUAGE
+from common.language import Detection, reply_language
 from common.names import CHANNEL_SMS, RED_FLAG, RED_FLAG_INTENT, URGENT
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,14 @@ def _red_flag_severity(tracker: Any) -> Optional[str]:
     return severities[0] if severities else URGENT
 
 
+def _language(tracker: Any) -> str:
+    """The language the action server would have answered in (common/language.py)."""
+    latest = getattr(tracker, "latest_message", None)
+    parse = getattr(latest, "parse_data", None) or {}
+    current = tracker.get_slot(LANGUAGE) if hasattr(tracker, "get_slot") else None
+    return reply_language(current, Detection.from_message(parse))
+
+
 def unavailable_events(output_channel: Any = None, tracker: Any = None) -> List[Event]:
     """What to say when the action server cannot answer, as bot events.
 
@@ -53,13 +63,14 @@ def unavailable_events(output_channel: Any = None, tracker: Any = None) -> List[
 
     sms = _is_sms(output_channel)
     try:
+        language = _language(tracker)
         severity = _red_flag_severity(tracker)
         if severity:
-            knowledge = replies.knowledge()
+            knowledge = replies.knowledge().in_language(language)
             reply = knowledge.reply(knowledge.red_flag_topic(severity))
             text = reply.sms if sms else reply.long_text
         else:
-            text = replies.text(replies.ACTION_UNAVAILABLE, sms=sms)
+            text = replies.text(replies.ACTION_UNAVAILABLE, sms=sms, language=language)
     except Exception:  # the content cannot load either: still say something useful
         logger.exception("could not load the reply for an unavailable action server")
         text = (

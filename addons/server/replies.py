@@ -11,7 +11,7 @@ the Rasa server does not need the action server.
 from __future__ import annotations
 
 import functools
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from knowledge import Knowledge, load_knowledge
 
@@ -28,10 +28,20 @@ def knowledge() -> Knowledge:
     return load_knowledge(practice_file=current().practice_file)
 
 
-def text(topic: str, sms: bool = False) -> str:
-    """The filled-in text of a conversation entry (the SMS wording when `sms`)."""
-    reply = knowledge().reply(topic)
+def text(topic: str, sms: bool = False, language: Optional[str] = None) -> str:
+    """The filled-in text of a conversation entry (the SMS wording when `sms`), in
+    `language` (English by default)."""
+    reply = knowledge().in_language(language).reply(topic)
     return reply.sms if sms else reply.long_text
+
+
+def language_of(message_text: str) -> str:
+    """The language to refuse a message in when no conversation is read (a rate
+    limit, a message too long): the message's own, when it is clear."""
+    from addons.nlu.language import detect
+    from common.language import DEFAULT, conversation_language
+
+    return conversation_language(None, detect(message_text[:2000])) or DEFAULT
 
 
 def practice() -> Dict[str, Any]:

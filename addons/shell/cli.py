@@ -202,6 +202,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("SHELL_TOKEN is not set: start the chat with `make shell`.", file=sys.stderr)
         return 2
     chat = Chat(Client(args.url, token, args.channel), width=args.width)
+    if settings.shell_language == "es":
+        # LANG=es_*: the conversation starts in Spanish, as a parent picking it would.
+        chat.say("Español")
     if sys.stdin.isatty():
         interactive(chat, settings.shell_history)
     else:

@@ -47,7 +47,8 @@ def test_by_sms_a_question_gets_the_short_answer_with_numbered_choices(
     assert message["text"] == reply.sms
     assert "Source" not in message["text"]
     assert [b["payload"] for b in message["buttons"]] == [p for _, p in reply.buttons]
-    assert message["custom"] == {"sms": {"more": True}}  # the connector offers MORE
+    # the connector offers MORE, in the reply's language
+    assert message["custom"] == {"sms": {"more": True, "language": "en"}}
     assert slot_events(events) == {"last_topic": "why_not_extract"}
 
 
@@ -77,7 +78,7 @@ def test_a_red_flag_by_sms_is_the_short_call_now_text(dispatcher, domain, knowle
     run(ActionRedFlag(), dispatcher, tracker, domain)
     [message] = dispatcher.messages
     assert message["text"] == knowledge.reply("red_flag_emergency").sms and "911" in message["text"]
-    assert not message["custom"]  # no "Reply MORE" under a red flag
+    assert message["custom"] == {"sms": {"language": "en"}}  # no "Reply MORE" under a red flag
 
 
 def test_check_in_names_the_practice_and_procedure_and_offers_three_choices(
@@ -97,7 +98,7 @@ def test_check_in_names_the_practice_and_procedure_and_offers_three_choices(
     assert "Reply 1 doing well, 2 sore, 3 swelling or fever." in text
     assert "Reply STOP to opt out." in text
     assert len(text) <= 300
-    assert message["custom"] == {"sms": {"choices_in_text": True}}
+    assert message["custom"] == {"sms": {"choices_in_text": True, "language": "en"}}
     assert [b["payload"] for b in message["buttons"]] == [
         '/ask_topic{"topic":"followup_well"}',
         '/ask_topic{"topic":"followup_sore"}',
@@ -155,4 +156,5 @@ def test_the_red_flag_choice_of_a_check_in_has_no_more_offer(dispatcher, domain,
     tracker = sms_tracker("ask_topic", entities=[{"entity": "topic", "value": "red_flag_urgent"}])
     run(ActionAnswer(), dispatcher, tracker, domain)
     [message] = dispatcher.messages
-    assert message["text"] == knowledge.reply("red_flag_urgent").sms and not message["custom"]
+    assert message["text"] == knowledge.reply("red_flag_urgent").sms
+    assert message["custom"] == {"sms": {"language": "en"}}  # no MORE offered

@@ -50,6 +50,7 @@ from addons.channels.sms.store import SmsStore
 from addons.server import replies
 from addons.server.rate_limit import rate_limiter
 from common.conversations import phone_of, sms_conversation
+from common.language import EN, ES, LANGUAGES
 from common.names import CHANNEL_SMS
 from common.phones import mask_phone
 from common.settings import DEFAULT_TWILIO_API_URL, current
@@ -151,8 +152,8 @@ def _twilio_client(settings: TwilioSettings):
     )
 
 
-def _load_texts() -> Dict[str, str]:
-    knowledge = replies.knowledge()  # the Rasa server's one copy
+def _load_texts(language: str = EN) -> Dict[str, str]:
+    knowledge = replies.knowledge().in_language(language)  # the Rasa server's one copy
     return {key: knowledge.reply(topic).sms for key, topic in TEXT_IDS.items()}
 
 
@@ -164,7 +165,8 @@ class SmsSender:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.texts = texts
+        self.texts = texts  # English; every language's in `texts_by_language`
+        self.texts_by_language = {EN: texts, ES: _load_texts(ES)}
         self.client = client or _twilio_client(settings)
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="twilio-sms")
 
@@ -172,6 +174,16 @@ class SmsSender:
         """Runs blocking work (Twilio REST, SQLite) off the event loop."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, lambda: function(*args, **kwargs))
+
+    def text(self, key: str, language: Optional[str] = None) -> str:
+        """One of the channel's own texts (TEXT_IDS) in `language` (English by default)."""
+        return self.texts_by_language.get(language or EN, self.texts)[key]
+
+    async def language(self, phone: str, body: str = "") -> str:
+        """The language to answer a number in: the one it was last answered in, else
+        the message's own (when clear), else English."""
+        known = await self.run(self.store.language, phone)
+        return known if known in LANGUAGES else replies.language_of(body)
 
     async def send(self, phone: str, body: str, *, even_if_opted_out: bool = False) -> bool:
         """One SMS; False when not sent (opted out, or Twilio refused)."""
@@ -231,8 +243,12 @@ class SmsSender:
         *,
         more: bool = False,
         choices_in_text: bool = False,
+        language: Optional[str] = None,
     ) -> None:
-        """A bot message as SMS: plain text in at most 3 parts, buttons as numbers."""
+        """A bot message as SMS: plain text in at most 3 parts, buttons as numbers (in
+        the reply's language, which the number's own texts then use too)."""
+        if language in LANGUAGES:
+            await self.run(self.store.set_language, phone, language)
         if await self.run(self.store.is_opted_out, phone):
             logger.info("Reply to %s not sent: the number opted out", mask_phone(phone))
             return
@@ -247,7 +263,9 @@ class SmsSender:
         line = (
             ""
             if choices_in_text
-            else sms_format.choices_line([title for title, _ in options], more=more)
+            else sms_format.choices_line(
+                [title for title, _ in options], more=more, language=language or EN
+            )
         )
         if line:
             if parts and len(parts[-1]) + 1 + len(line) <= sms_format.MAX_CHARS:
@@ -286,6 +304,7 @@ class TwilioSmsOutput(OutputChannel):
             buttons,
             more=bool(options.get("more")),
             choices_in_text=bool(options.get("choices_in_text")),
+            language=options.get("language") if options.get("language") in LANGUAGES else None,
         )
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
@@ -431,15 +450,20 @@ class TwilioSmsInput(InputChannel):
         sender = self.sender
         assert sender is not None  # the webhook answers 503 before this when SMS is off
         store = sender.store
+        language = EN
         try:
             word = sms_format.keyword(body)
+            spoken = sms_format.keyword_language(body) if word else None
+            if spoken == ES:  # PARAR, AYUDA, MAS...: this number reads Spanish
+                await sender.run(store.set_language, phone, ES)
+            language = await sender.language(phone, body)
             if word == "STOP":
                 if await sender.run(store.opt_out, phone, body.strip().upper()[:20]):
-                    await sender.send(phone, sender.texts["stop"], even_if_opted_out=True)
+                    await sender.send(phone, sender.text("stop", language), even_if_opted_out=True)
                 return
             if word == "START":
                 await sender.run(store.opt_in, phone)
-                await sender.send(phone, sender.texts["start"])
+                await sender.send(phone, sender.text("start", language))
                 return
             if await sender.run(store.is_opted_out, phone):
                 logger.info("Message from %s, who opted out: not answered", mask_phone(phone))
@@ -449,15 +473,16 @@ class TwilioSmsInput(InputChannel):
             decision = await rate_limiter().check(CHANNEL_NAME, sms_conversation(phone))
             if not decision.allowed:
                 if decision.notify:
-                    await sender.send(phone, sender.texts["rate_limited"])
+                    await sender.send(phone, sender.text("rate_limited", language))
                 return
             if word == "HELP":
-                await sender.send(phone, sender.texts["help"])
+                await sender.send(phone, sender.text("help", language))
                 return
             if not body.strip():
-                await sender.send(phone, sender.texts["photo" if media else "empty"])
+                await sender.send(phone, sender.text("photo" if media else "empty", language))
                 return
-            text = body.replace("¡", "@")  # some carriers turn @ into ¡
+            # Some carriers turn @ into ¡; a Spanish ¡ opens an exclamation closed by !.
+            text = body if "!" in body else body.replace("¡", "@")
             if word == "MORE":
                 text = MORE_PAYLOAD
             else:
@@ -480,10 +505,10 @@ class TwilioSmsInput(InputChannel):
                 logger.error(
                     "No reply for an SMS from %s: sent the fallback text", mask_phone(phone)
                 )
-                await sender.send(phone, sender.texts["error"])
+                await sender.send(phone, sender.text("error", language))
         except Exception:
             logger.exception("Handling an SMS from %s failed", mask_phone(phone))
             try:
-                await sender.send(phone, sender.texts["error"])
+                await sender.send(phone, sender.text("error", language))
             except Exception:
                 logger.exception("Could not tell %s", mask_phone(phone))

@@ -3,7 +3,9 @@
 * opt-outs: a number that texted STOP (or that Twilio reports as unsubscribed)
   gets nothing more until it texts START;
 * the numbered choices last offered to each number (``1`` -> that payload);
-* the MessageSids already accepted, so a Twilio retry is processed once.
+* the MessageSids already accepted, so a Twilio retry is processed once;
+* the language each number was last answered in, so the channel's own texts
+  (HELP, STOP, the rate-limit notice, the error text) are in the parent's language.
 
 The file is ``SMS_STATE_FILE`` (default ``var/sms_state.sqlite3`` in the project,
 a git-ignored folder). Every method is synchronous and quick; the connector calls
@@ -33,6 +35,8 @@ CREATE TABLE IF NOT EXISTS choices (
     phone TEXT PRIMARY KEY, payloads TEXT NOT NULL, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS seen_messages (
     sid TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS languages (
+    phone TEXT PRIMARY KEY, language TEXT NOT NULL, at REAL NOT NULL);
 """
 
 
@@ -110,6 +114,24 @@ class SmsStore:
             return None
         payloads = json.loads(row[0])
         return payloads[number - 1] if 1 <= number <= len(payloads) else None
+
+    # --- language -----------------------------------------------------------
+    def set_language(self, phone: str, language: str) -> None:
+        phone = _key(phone)
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO languages (phone, language, at) VALUES (?, ?, ?)",
+                (phone, language, time.time()),
+            )
+
+    def language(self, phone: str) -> Optional[str]:
+        """The language the number was last answered in, if any."""
+        phone = _key(phone)
+        with self._lock:
+            row = self._db.execute(
+                "SELECT language FROM languages WHERE phone = ?", (phone,)
+            ).fetchone()
+        return str(row[0]) if row else None
 
     # --- retries ------------------------------------------------------------
     def first_time_seen(self, sid: str) -> bool:

@@ -140,9 +140,18 @@ def test_nothing_is_loaded_from_anywhere_else(report, knowledge):
     assert not re.search(r"href=(?!['\"]?(#|https?://))", page)  # no file:, data:, javascript:
 
 
+OWN_ES = "Su dentista tapa el diente con una corona. Se cae con el diente."
+
+
 def test_the_practices_own_wording_and_sign_off_are_shown(tmp_path, knowledge):
     (tmp_path / "overrides.yml").write_text(
-        yaml.safe_dump([{"id": "crown", "chat": OWN, "reviewed": "2026-12-01"}])
+        yaml.safe_dump(
+            [
+                {"id": "crown", "chat": OWN, "reviewed": "2026-12-01"},
+                # the loader needs the practice's wording in both languages
+                {"id": "crown", "language": "es", "chat": OWN_ES, "reviewed": "2026-12-01"},
+            ]
+        )
     )
     practice = yaml.safe_load(PRACTICE.read_text())
     practice["overrides"] = "overrides.yml"

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from addons.channels.sms.format import is_gsm7, to_sms_text
+from addons.channels.sms.format import is_gsm7, to_gsm7, to_sms_text
 from common.conversations import sms_conversation
 from common.paths import PROJECT_ROOT
 from common.phones import mask_phone
@@ -446,3 +446,54 @@ def test_a_check_in_reaches_only_an_sms_conversation(parent):
     assert parent.fake.to(parent.phone) == []
     assert parent.check_in()[0] == 200  # the parent's SMS conversation: texted
     assert parent.replies(1)
+
+
+# --- in Spanish (issue 13) ---------------------------------------------------------
+SPANISH = KNOWLEDGE.in_language("es")
+
+
+def sms_es(topic, procedure=None):
+    """A Spanish SMS as the channel sends it: á, í, ó, ú folded to GSM-7."""
+    return to_gsm7(SPANISH.reply(topic, procedure).sms)
+
+
+def test_a_spanish_question_gets_a_spanish_answer_and_spanish_choices(parent):
+    parent.text("q es una pulpotomia? el dentista dice q mi hijo necesita una")
+    answer = "\n".join(parent.replies(1))
+    assert answer.startswith(sms_es("what_is_pulpotomy"))
+    assert "Responda MAS para ver mas, 1 para " in answer  # numbered choices in Spanish
+    parent.text("1")
+    assert parent.replies(1)[0].startswith(sms_es("difference"))
+
+
+def test_ayuda_and_parar_are_answered_in_spanish_and_honoured(parent):
+    parent.text("AYUDA")
+    [help_text] = parent.replies(1)
+    assert help_text == sms_es("sms_help") and "PARAR" in help_text
+    parent.text("parar")
+    assert parent.replies(1) == [sms_es("sms_stop")]
+    assert parent.check_in()[0] == 200  # opted out: nothing is sent
+    parent.text("cuanto cuesta")
+    time.sleep(2)
+    assert parent.fake.to(parent.phone)[parent.seen :] == []
+    parent.text("START")
+    assert parent.replies(1) == [sms_es("sms_start")]  # the number reads Spanish
+
+
+def test_a_number_that_texted_in_spanish_gets_its_check_in_in_spanish(parent):
+    parent.text("hola, a mi hija le hicieron una pulpectomia ayer")
+    parent.replies(1)
+    assert parent.check_in("pulpectomy")[0] == 200
+    [check_in] = parent.replies(1)
+    assert check_in == sms_es("followup_checkin", "pulpectomy")
+    assert "pulpectomia" in check_in and "PARAR" in check_in
+    parent.text("3")  # swelling or fever: the Spanish call-now text
+    [reply] = parent.replies(1)
+    assert reply == sms_es("red_flag_urgent")
+    assert "911" in reply and KNOWLEDGE.practice["phone"] in reply
+
+
+def test_a_spanish_red_flag_by_free_text_gets_the_spanish_call_now_text(parent):
+    parent.text("se le hincho el cachete y tiene calentura")
+    [reply] = parent.replies(1)
+    assert reply == sms_es("red_flag_urgent")
