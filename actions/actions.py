@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from common.language import SLOT as LANGUAGE
-from common.language import Detection, conversation_language, reply_language
+from common.language import Detection, conversation_language, picked, reply_language
 from common.names import (
     ACTION_ANSWER,
     ACTION_FOLLOWUP,
@@ -48,7 +48,8 @@ LANGUAGE_SWITCHED = "language_switched"  # the reply to "español" / "in English
 
 def languages(tracker: Tracker) -> Tuple[Optional[Text], Text]:
     """(the conversation's language after this message, the language to answer in)."""
-    current = tracker.get_slot(LANGUAGE)
+    # A conversation without a language yet takes the one picked in the widget.
+    current = tracker.get_slot(LANGUAGE) or picked(tracker.latest_message.get("metadata"))
     found = Detection.from_message(tracker.latest_message)
     return conversation_language(current, found), reply_language(current, found)
 

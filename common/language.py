@@ -98,6 +98,15 @@ class Detection:
         )
 
 
+PICKED = "language"  # the widget's pick, the one metadata key a page may send
+
+
+def picked(metadata: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """The language a parent picked in the widget, sent with their message."""
+    value = (metadata or {}).get(PICKED)
+    return value if value in LANGUAGES else None
+
+
 def conversation_language(current: Optional[str], detection: Optional[Detection]) -> Optional[str]:
     """The conversation's language after this message (None: not known yet)."""
     current = current if current in LANGUAGES else None

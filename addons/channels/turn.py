@@ -27,6 +27,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from addons.server import replies
 from addons.server.rate_limit import check_message
+from common.language import LANGUAGES, PICKED
 from common.settings import current
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ async def handle_message(
     text: str,
     address: Optional[str],
     replied: Callable[[], bool],
+    language: Optional[str] = None,
 ) -> Outcome:
     """Checks, then the message to Rasa. `recipient` is the id the output channel
     sends to; `replied()` says whether anything was said already this turn."""
@@ -78,7 +80,11 @@ async def handle_message(
         )
         return refused
     try:
-        await on_new_message(UserMessage(text, output, conversation, input_channel=channel))
+        # The only metadata a client may set: the language a parent picked in the widget.
+        metadata = {PICKED: language} if language in LANGUAGES else None
+        await on_new_message(
+            UserMessage(text, output, conversation, input_channel=channel, metadata=metadata)
+        )
     except CancelledError:
         logger.error("%s: handling a message timed out", channel)
     except Exception:

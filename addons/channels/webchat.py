@@ -394,7 +394,9 @@ class WebChatInput(SocketIOInput):
             output = WebChatOutput(sio, self.bot_message_evt)
             conversation = conversation_id(CHANNEL_WEB, session_id)
             # Whatever metadata the page sends is dropped: a browser cannot mark a
-            # message as a staff trigger or change how it is routed.
+            # message as a staff trigger or change how it is routed. Only the language
+            # the parent picked in the widget (`lang`) goes with the message.
+            picked = data.get("lang") if data.get("lang") in LANGUAGES else None
             await turn.handle_message(
                 on_new_message,
                 output,
@@ -404,6 +406,7 @@ class WebChatInput(SocketIOInput):
                 text=text,
                 address=session.get("address"),
                 replied=lambda: bool(output.sent),
+                language=picked,
             )
 
         return webhook

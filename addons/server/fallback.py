@@ -18,7 +18,7 @@ from rasa.core.actions.action import create_bot_utterance
 from rasa.shared.core.events import Event
 
 from common.language import SLOT as LANGUAGE
-from common.language import Detection, reply_language
+from common.language import Detection, picked, reply_language
 from common.names import CHANNEL_SMS, RED_FLAG, RED_FLAG_INTENT, URGENT
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ def _language(tracker: Any) -> str:
     latest = getattr(tracker, "latest_message", None)
     parse = getattr(latest, "parse_data", None) or {}
     current = tracker.get_slot(LANGUAGE) if hasattr(tracker, "get_slot") else None
-    return reply_language(current, Detection.from_message(parse))
+    metadata = getattr(latest, "metadata", None) if latest is not None else None
+    return reply_language(current or picked(metadata), Detection.from_message(parse))
 
 
 def unavailable_events(output_channel: Any = None, tracker: Any = None) -> List[Event]:

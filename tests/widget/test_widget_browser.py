@@ -200,6 +200,7 @@ def test_the_whole_flow_from_the_keyboard(open_page, answers):
             break
     for control in (
         "pc-launcher",
+        "pc-lang",
         "pc-close",
         "pc-call",
         "pc-restart",

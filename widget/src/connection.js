@@ -45,7 +45,7 @@ export function createConnection(base, storage, on) {
       while (queue.length) {
         const item = queue.shift();
         item.sent();
-        emitMessage(item.payload);
+        emitMessage(item.payload, item.lang);
       }
     });
     socket.on('bot_uttered', (message) => {
@@ -64,9 +64,11 @@ export function createConnection(base, storage, on) {
     return Boolean(socket && socket.connected && confirmed);
   }
 
-  function emitMessage(payload) {
+  // `lang`: the interface's language when it was sent, a hint for the server
+  // (which decides the answer's language itself)
+  function emitMessage(payload, lang) {
     on.sending();
-    socket.emit('user_uttered', { message: payload, session_id: sessionId });
+    socket.emit('user_uttered', { message: payload, session_id: sessionId, lang });
   }
 
   return {
@@ -80,9 +82,9 @@ export function createConnection(base, storage, on) {
     ready,
 
     // sends `text` now, or once the session is confirmed (then sent() is called)
-    send(text, sent) {
-      if (ready()) emitMessage(text);
-      else queue.push({ payload: text, sent });
+    send(text, sent, lang) {
+      if (ready()) emitMessage(text, lang);
+      else queue.push({ payload: text, sent, lang });
     },
 
     // forgets the conversation and asks the server for a new one

@@ -1,10 +1,13 @@
 // Pure text helpers (no DOM): paragraphs, the source line, and which parts of a
 // message become links. Rendering uses textContent only; these helpers only say
 // where the links are, and only http(s) and tel links ever come out of them.
+import { LANGUAGES, STRINGS } from './strings.js';
 
-const SOURCE_LINE = /^Sources?: /;
+// "Source: ", "Sources: ", "Fuente: ", "Fuentes: " (the knowledge module's words)
+const SOURCE_LINE = new RegExp(`^(${LANGUAGES.map((lang) => STRINGS[lang].source).join('|')})s?: `);
 
 // "Answer...\n\nSources: ..." -> { paragraphs: ["Answer..."], source: "Sources: ..." }
+// (the same for "Fuentes: ...")
 export function splitAnswer(text) {
   const paragraphs = String(text == null ? '' : text)
     .split(/\n[ \t]*\n/)

@@ -70,3 +70,40 @@ test('without storage (private modes, blocked cookies) it lives in memory', () =
   storage.rememberOpen(false);
   assert.equal(storage.wasOpen(), false);
 });
+
+test('the language is kept with the conversation, and outlives "Start over"', () => {
+  const storage = createStorage(BASE);
+  assert.equal(storage.savedLanguage(), null);
+  storage.saveLanguage('es');                       // before the server confirms: memory only
+  assert.equal(globalThis.window.localStorage.items.size, 0);
+  storage.saveSession(ID);
+  assert.deepEqual(JSON.parse(globalThis.window.localStorage.items.get(KEY)).lang, 'es');
+  assert.equal(createStorage(BASE).savedLanguage(), 'es');
+  assert.equal(createStorage(BASE).savedSession(), ID);
+
+  const at = JSON.parse(globalThis.window.localStorage.items.get(KEY)).at;
+  storage.saveLanguage('en');                       // switched in a conversation: saved at once
+  const saved = JSON.parse(globalThis.window.localStorage.items.get(KEY));
+  assert.deepEqual(saved, { id: ID, at, lang: 'en' });
+
+  storage.saveSession(null);                        // "Start over": the id goes, the language stays
+  assert.equal(globalThis.window.localStorage.items.has(KEY), false);
+  const next = 'fedcba9876543210fedcba9876543210';
+  storage.saveSession(next);
+  assert.equal(createStorage(BASE).savedSession(), next);
+  assert.equal(createStorage(BASE).savedLanguage(), 'en');
+});
+
+test('a saved language outlives an idle conversation; a strange one is ignored', () => {
+  const day = 24 * 60 * 60 * 1000;
+  globalThis.window.localStorage.items.set(KEY, JSON.stringify({ id: ID, at: Date.now() - 2 * day, lang: 'es' }));
+  assert.equal(createStorage(BASE).savedSession(), null);
+  assert.equal(createStorage(BASE).savedLanguage(), 'es');
+  for (const value of [JSON.stringify({ id: ID, at: Date.now(), lang: 'fr' }),
+    JSON.stringify({ id: ID, at: Date.now(), lang: 7 }), '{broken', 'null', '"es"']) {
+    globalThis.window.localStorage.items.set(KEY, value);
+    assert.equal(createStorage(BASE).savedLanguage(), null, value);
+  }
+  createStorage(BASE).saveLanguage('fr');           // not a language of the widget: not saved
+  assert.equal(JSON.parse(globalThis.window.localStorage.items.get(KEY)).lang, undefined);
+});

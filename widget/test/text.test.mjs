@@ -11,6 +11,10 @@ test('the final Source(s) paragraph becomes the source line', () => {
     { paragraphs: ['Source: not last', 'After.'], source: '' });
   assert.deepEqual(splitAnswer('Source: X'), { paragraphs: [], source: 'Source: X' });
   assert.deepEqual(splitAnswer(null), { paragraphs: [], source: '' });
+  // the Spanish answers' source line
+  assert.deepEqual(splitAnswer('Uno.\n\nFuentes: A; B'), { paragraphs: ['Uno.'], source: 'Fuentes: A; B' });
+  assert.deepEqual(splitAnswer('Uno.\n\nFuente: A'), { paragraphs: ['Uno.'], source: 'Fuente: A' });
+  assert.deepEqual(splitAnswer('Uno.\n\nFuentes A'), { paragraphs: ['Uno.', 'Fuentes A'], source: '' });
 });
 
 test('only http(s) and tel links are ever made', () => {
