@@ -140,7 +140,7 @@ def split_sms(text: str, limit: int = MAX_CHARS, max_parts: int = MAX_PARTS) -> 
 
 
 def _choice_title(title: str) -> str:
-    title = to_sms_text(title).rstrip("?.!: ")
+    title = to_sms_text(title).rstrip("?.!: ").lstrip("¿¡ ")
     if len(title) > 1 and title[0].isupper() and not title[1].isupper():
         title = title[0].lower() + title[1:]
     return title

@@ -67,6 +67,7 @@ def either_reading(severity, nlp):
         "no puede abrir la boca",
         "le sangra y no para, ya van dos horas",
         "sigue sangrando aunque muerde la gasa",
+        "sangra mucho de la encia desde la mañana y no para aunque muerde la gasa",
         "se desmayo despues de la cita",
         "se trago la coronita y no deja de toser",
         "tiene la lengua hinchada",
@@ -96,6 +97,8 @@ def test_emergencies(severity, text):
         "se le salio un diente permanente, lo tengo en leche",
         "se pego en la boca y le sangra el labio y el diente",
         "se le inflamo el cachete",
+        "ya lleva 4 dias con dolor y cada dia peor",
+        "se le mueve mucho la coronita",
     ],
 )
 def test_call_the_practice_now(severity, text):

@@ -146,3 +146,32 @@ def test_state_file_comes_from_the_environment(tmp_path, monkeypatch):
     assert DEFAULT_STATE_FILE.parent.name == "var"
     monkeypatch.setenv("SMS_STATE_FILE", str(tmp_path / "x.db"))
     assert state_file_from_env() == tmp_path / "x.db"
+
+
+def test_spanish_choices_are_offered_in_spanish_and_gsm7():
+    line = sms.choices_line(["¿Le va a doler?", "Pasos de una pulpotomía"], True, "es")
+    assert line == "Responda MAS para ver mas, 1 para le va a doler o 2 para pasos de una pulpotomia."
+    assert sms.is_gsm7(line)
+
+
+@pytest.mark.parametrize(
+    "body, word",
+    [
+        ("PARAR", "STOP"),
+        ("parar", "STOP"),
+        ("Alto", "STOP"),
+        ("BAJA", "STOP"),
+        ("cancelar", "STOP"),
+        ("no más", "STOP"),
+        ("AYUDA", "HELP"),
+        ("ayuda!", "HELP"),
+        ("Más", "MORE"),
+        ("mas", "MORE"),
+        ("COMENZAR", "START"),
+        ("para que sirve la corona", None),
+        ("ayuda con la pulpotomia", None),
+    ],
+)
+def test_spanish_keywords_work_like_the_english_ones(body, word):
+    assert sms.keyword(body) == word
+    assert sms.keyword_language(body) == ("es" if word else None)
