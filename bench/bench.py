@@ -66,6 +66,15 @@ MESSAGES = [
     "tell me more",
     "his cheek is swollen",
     "bye",
+    # Spanish (issue 13): a third of a practice's parents may write in Spanish
+    "hola",
+    "q es una pulpotomia? el dentista dice q mi hijo necesita una",
+    "y le va a doler?",
+    "cuanto cuesta con el seguro",
+    "xq no le sacan el diente de leche nomas",
+    "mi hija needs una corona, es de metal?",
+    "se le hincho el cachete y tiene calentura",
+    "muchas gracias",
 ]
 
 

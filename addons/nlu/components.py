@@ -123,10 +123,17 @@ class InputGuard(GraphComponent):
         return messages
 
 
+SPANISH_READING = 0.6  # read a message in Spanish from this confidence up
+
+
 def message_language(message: Message) -> str:
-    """The language InputGuard found for a message (English when it found none)."""
+    """The pipeline a message is read with: Spanish when InputGuard found Spanish with
+    some confidence, else English (the default; "pulpotomy vs pulpectomy" is no
+    evidence either way)."""
     found = message.get(LANGUAGE)
-    return ES if isinstance(found, dict) and found.get("code") == ES else EN
+    if not isinstance(found, dict) or found.get("code") != ES:
+        return EN
+    return ES if float(found.get("confidence") or 0) >= SPANISH_READING else EN
 
 
 RED_FLAG_TOKENS = "red_flag_tokens"  # (text, lemma) pairs of each language's reading

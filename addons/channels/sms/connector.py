@@ -246,8 +246,9 @@ class SmsSender:
         language: Optional[str] = None,
     ) -> None:
         """A bot message as SMS: plain text in at most 3 parts, buttons as numbers (in
-        the reply's language, which the number's own texts then use too)."""
-        if language in LANGUAGES:
+        the reply's language, which the number's own texts then use too; a staff
+        check-in, which the parent did not write, does not change it)."""
+        if language in LANGUAGES and not choices_in_text:
             await self.run(self.store.set_language, phone, language)
         if await self.run(self.store.is_opted_out, phone):
             logger.info("Reply to %s not sent: the number opted out", mask_phone(phone))

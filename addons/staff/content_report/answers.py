@@ -5,7 +5,8 @@ with no procedure named yet (the default wording of `{procedure_name}`): the web
 version (text, buttons, source line) and the SMS text, exactly as sent. Beside it:
 the reading grade of both, the word count the loader limits, the review date, the
 content file, whether the practice replaced the wording, and what leads a parent
-to it (intents, input checks, red flags, other answers' buttons).
+to it (intents, input checks, red flags, other answers' buttons). Under it, the
+Spanish version as a Spanish-speaking parent gets it, with its Spanish reading scores.
 
 Answers are grouped in four sections by the content file they ship in: safety
 replies (`safety.yml`), topics (every other answer file, one group per file),
@@ -16,24 +17,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import DefaultDict, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from addons.staff.content_report.sms import segments
 from addons.staff.content_report.sources import SourceLink, source_links
+from common.gsm7 import segments, to_gsm7
+from common.language import ES
 from knowledge.loader import (
     CONTENT_DIR,
     DATA_FILES,
+    SAFETY,
     SMS,
     Entry,
     Knowledge,
     Reply,
     explanation_words,
 )
-from knowledge.readability import grade
+from knowledge.readability import grade, spanish_scores
 
 PROCEDURE = "{procedure_name}"
 
@@ -44,6 +47,21 @@ class Button:
 
     title: str
     topic: str
+
+
+@dataclass(frozen=True)
+class SpanishVersion:
+    """The same answer in Spanish, as sent (the SMS folded to GSM-7), with its scores."""
+
+    title: str
+    chat: str
+    source_prefix: str
+    sms: str
+    sms_chars: int
+    sms_segments: int
+    fernandez_huerta: float
+    szigriszt_pazos: float
+    words: int
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,7 @@ class Answer:
     also_sent: Tuple[str, ...]  # other ways it is sent: input checks, red flags, "more"
     offered_after: Tuple[Tuple[str, str], ...]  # (title, id) of answers with a button to it
     procedure_note: str
+    spanish: Optional[SpanishVersion] = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +264,30 @@ def answer(
     )
 
 
+def spanish_version(knowledge: Knowledge, topic: str) -> Optional[SpanishVersion]:
+    """The Spanish wording of an answer, as a Spanish-speaking parent gets it."""
+    spanish = knowledge.in_language(ES)
+    entry = spanish.entries.get(topic) if spanish is not knowledge else None
+    if entry is None:
+        return None
+    reply = spanish.reply(topic)
+    sms = to_gsm7(reply.sms)
+    (huerta, szigriszt), _ = spanish_scores(
+        [spanish.fill(SAFETY.sub("", entry.chat)), spanish.fill(SAFETY.sub("", entry.sms))]
+    )
+    return SpanishVersion(
+        title=entry.title,
+        chat=reply.long_text,
+        source_prefix=reply.source_line.split(":", 1)[0] + ":" if reply.source_line else "",
+        sms=sms,
+        sms_chars=len(sms),
+        sms_segments=segments(sms),
+        fernandez_huerta=round(huerta),
+        szigriszt_pazos=round(szigriszt),
+        words=explanation_words(spanish, entry),
+    )
+
+
 def answers(knowledge: Knowledge, content_dir: Path = CONTENT_DIR) -> List[Answer]:
     """Every answer, in the content's order (files by name, entries as written)."""
     files = shipped_files(content_dir)
@@ -254,13 +297,16 @@ def answers(knowledge: Knowledge, content_dir: Path = CONTENT_DIR) -> List[Answe
         offered_after(knowledge),
     )
     return [
-        answer(
-            knowledge,
-            entry,
-            files.get(key) or Path(entry.file).name,
-            intents.get(key, []),
-            others.get(key, []),
-            offered.get(key, []),
+        replace(
+            answer(
+                knowledge,
+                entry,
+                files.get(key) or Path(entry.file).name,
+                intents.get(key, []),
+                others.get(key, []),
+                offered.get(key, []),
+            ),
+            spanish=spanish_version(knowledge, key),
         )
         for key, entry in knowledge.entries.items()
     ]

@@ -150,7 +150,9 @@ def test_state_file_comes_from_the_environment(tmp_path, monkeypatch):
 
 def test_spanish_choices_are_offered_in_spanish_and_gsm7():
     line = sms.choices_line(["¿Le va a doler?", "Pasos de una pulpotomía"], True, "es")
-    assert line == "Responda MAS para ver mas, 1 para le va a doler o 2 para pasos de una pulpotomia."
+    assert (
+        line == "Responda MAS para ver mas, 1 para le va a doler o 2 para pasos de una pulpotomia."
+    )
     assert sms.is_gsm7(line)
 
 
