@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from common.gsm7 import GSM7, segments
 
-SOURCE_LINE = re.compile(r"^Sources?: ")
+SOURCE_LINE = re.compile(r"^(Sources?|Fuentes?): ")
 INDENT = "  "
 
 

@@ -112,3 +112,10 @@ def test_help_lists_the_commands_and_quit_leaves_without_sending():
     assert chat.handle("/help")
     assert all(name in page.text for name in COMMANDS)
     assert chat.handle("/quit") is False
+
+
+def test_a_spanish_source_line_is_set_apart_too():
+    lines, _ = render.web(
+        [{"text": "La pulpa es el nervio.\n\nFuente: Cleveland Clinic", "buttons": []}], 80
+    )
+    assert lines[-1].strip() == "| Fuente: Cleveland Clinic"

@@ -61,6 +61,7 @@ def stack(tmp_path_factory):
         "addons.channels.shell.ShellInput:\n"
     )
     env = base_env(
+        LANG="C.UTF-8",  # the tester's locale decides the chat's first language
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         TWILIO_NUMBER=TWILIO_NUMBER,
@@ -97,8 +98,8 @@ def stack(tmp_path_factory):
 class Terminal:
     """`python -m addons.shell` in a 120x40 pseudo-terminal."""
 
-    def __init__(self, stack, channel="web"):
-        env = dict(stack["env"], TERM="xterm", SHELL_HISTORY=str(stack["history"]))
+    def __init__(self, stack, channel="web", lang="C.UTF-8"):
+        env = dict(stack["env"], TERM="xterm", SHELL_HISTORY=str(stack["history"]), LANG=lang)
         env.pop("COLUMNS", None)  # the terminal's own size decides the wrapping
         self.child = pexpect.spawn(
             sys.executable,
@@ -110,6 +111,7 @@ class Terminal:
             timeout=60,
         )
         self.child.expect_exact(PROMPT)
+        self.opening = self.child.before.replace("\r\n", "\n")
 
     def type(self, text):
         """Types a line, returns everything shown until the next prompt."""
@@ -130,8 +132,8 @@ class Terminal:
 def terminal(stack):
     opened = []
 
-    def open_one(channel="web"):
-        opened.append(Terminal(stack, channel))
+    def open_one(channel="web", lang="C.UTF-8"):
+        opened.append(Terminal(stack, channel, lang))
         return opened[-1]
 
     yield open_one
@@ -199,6 +201,15 @@ def test_commands_slots_why_and_restart(terminal):
     assert "message:    'ask pain'" in term.type("/why")
     assert "a new conversation" in term.type("/restart")
     assert "procedure:  not known yet" in term.type("/slots")
+
+
+def test_a_spanish_locale_starts_the_chat_in_spanish(terminal):
+    term = terminal(lang="es_US.UTF-8")
+    assert "Claro, le respondo en español" in term.opening
+    shown = term.type("q es una pulpotomia")
+    assert "pulpa" in shown and "| Fuente" in shown
+    assert "language:   es" in term.type("/slots")
+    assert "language:   es (confidence" in term.type("/why")
 
 
 def test_arrow_up_recalls_an_earlier_question(terminal):
