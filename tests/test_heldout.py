@@ -89,7 +89,9 @@ def test_heldout_set_is_big_enough_and_never_trained_on(held_out):
         assert labels.count("out_of_scope") >= 25
     elif held_out in (HELDOUT_CONTENT2, HELDOUT_CONTENT3):  # with out-of-scope
         assert len(examples) >= 150 and labels.count("report_red_flag") >= 20
-        assert labels.count("out_of_scope") >= 18  # 20 written, training duplicates dropped
+        # 20 written; training duplicates dropped, and one written in Spanish is left
+        # out of the English figures since Spanish is answered (issue 13)
+        assert labels.count("out_of_scope") >= 17
     else:
         assert len(examples) >= 200
         assert labels.count("out_of_scope") >= 25
