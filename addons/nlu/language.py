@@ -62,6 +62,7 @@ def _words(text: str) -> list:
     return _WORD.findall(fold(text))
 
 
+@functools.lru_cache(maxsize=64)  # asked up to three times per message
 def cue_scores(text: str) -> Tuple[float, float]:
     """(English, Spanish) evidence from common words and endings."""
     english = spanish = 0.0
@@ -114,6 +115,7 @@ def _lingua(low_accuracy: bool = True) -> Any:
     return builder.with_preloaded_language_models().build()
 
 
+@functools.lru_cache(maxsize=64)  # detect() and other_language() read the same message
 def _lingua_values(text: str, low_accuracy: bool = True) -> dict:
     values = _lingua(low_accuracy).compute_language_confidence_values(text)
     return {value.language.name: float(value.value) for value in values}

@@ -1,22 +1,14 @@
 """The loader refuses content that is not fit to serve, naming file and entry."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from common.paths import PROJECT_ROOT
-from knowledge import CONTENT_DIR, KnowledgeError, load_knowledge
+from knowledge import KnowledgeError, load_knowledge
 
 PRACTICE = PROJECT_ROOT / "practice.yml"
-
-
-@pytest.fixture
-def content(tmp_path):
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target)
-    return target
 
 
 def edit_topic(content: Path, topic_id: str, **changes):

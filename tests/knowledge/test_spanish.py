@@ -1,7 +1,6 @@
 """The Spanish answers (knowledge/content/es/): loaded, checked against the English
 ones, readable, short enough by SMS, and filled in with the practice's Spanish details."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,7 +8,7 @@ import yaml
 
 from common.gsm7 import is_gsm7, segments, to_gsm7
 from common.paths import PROJECT_ROOT
-from knowledge import CONTENT_DIR, KnowledgeError, load_knowledge
+from knowledge import KnowledgeError, load_knowledge
 from knowledge.loader import SMS
 from knowledge.readability import (
     SPANISH_FERNANDEZ_HUERTA_MIN,
@@ -18,13 +17,6 @@ from knowledge.readability import (
 )
 
 PRACTICE = PROJECT_ROOT / "practice.yml"
-
-
-@pytest.fixture
-def content(tmp_path):
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target)
-    return target
 
 
 @pytest.fixture(scope="module")
