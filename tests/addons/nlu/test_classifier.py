@@ -215,3 +215,16 @@ def test_weighting_gives_unit_rows_and_damps_common_words():
     assert weighted[1].tolist() == [0.0, 0.0, 0.0]  # an empty row stays empty
     # three "common" count less than one "rare": (1 + ln 3) * 1 < 1 * 3
     assert weighted[0][0] < weighted[0][1]
+
+
+def test_weighting_is_scikit_learns():
+    """The hand-written weighting gives what TfidfTransformer(sublinear_tf=True) gives."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    counts = scipy.sparse.csr_matrix(
+        np.array([[0, 2, 0, 1, 5], [0, 0, 0, 0, 0], [3, 0, 1, 0, 1], [1, 1, 1, 1, 1]], float)
+    )
+    transformer = TfidfTransformer(sublinear_tf=True).fit(counts)
+    assert _weight(counts, transformer.idf_).toarray() == pytest.approx(
+        transformer.transform(counts).toarray(), abs=1e-12
+    )
