@@ -176,6 +176,14 @@ class RedFlagDetector:
             return True
         return "not" in forms and bool(forms & self._negation_with_not)
 
+    def _possible(self, pattern, present: FrozenSet[str], fever: bool) -> bool:
+        """Whether every word of the pattern is somewhere in the message: most patterns
+        are ruled out by this one set check, without walking the message."""
+        return all(
+            kind == "gap" or bool(value & present) or (fever and "#FEVER" in value)
+            for kind, value in pattern
+        )
+
     def _find(self, pattern, words, negatable: bool) -> Optional[str]:
         for start in range(len(words)):
             end = self._match_from(pattern, words, start)
@@ -186,9 +194,16 @@ class RedFlagDetector:
     def detect(self, tokens: Iterable[Tuple[str, Optional[str]]]) -> List[RedFlag]:
         """All red flags in the message, most severe first."""
         words = normalise(tokens)
+        present: FrozenSet[str] = frozenset().union(*words)
+        fever = any(self._table.fever.is_fever(form) for form in present)
         found: List[RedFlag] = []
         for rule in self._rules:
-            hits = [self._find(p, words, rule.negatable) for p in rule.patterns]
+            hits = [
+                self._find(p, words, rule.negatable)
+                if self._possible(p, present, fever)
+                else None
+                for p in rule.patterns
+            ]
             if rule.all_of:
                 if all(hits):
                     found.append(RedFlag(rule.id, rule.severity, " + ".join(h for h in hits if h)))
