@@ -160,6 +160,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         """One message's intent scores, computed on its few non-zero features only:
         the same arithmetic as `_matrix` and a product, without building sparse
         matrices (scipy's checks cost ten times the sums on a one-row message)."""
+        coef_t = self._coef_t
+        assert coef_t is not None  # process() returns early without a model
         scores = np.array(self._intercept, dtype=np.float64)
         offset = 0
         for origin, idf in zip(self._origins, self._idf, strict=False):
@@ -170,7 +172,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                 counts = np.bincount(where, weights=row.data)
                 weights = (np.log(counts) + 1.0) * idf[columns]
                 weights /= np.sqrt(weights @ weights)
-                scores += weights @ self._coef_t[offset + columns]
+                scores += weights @ coef_t[offset + columns]
             offset += idf.shape[0]
         return scores
 
@@ -241,6 +243,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
 
     # -- storage ------------------------------------------------------------------
     def persist(self) -> None:
+        if self._coef_t is None:
+            return
         with self._storage.write_to(self._resource) as directory:
             arrays = {"coef": self._coef_t.T, "intercept": self._intercept}
             arrays.update({f"idf_{i}": idf for i, idf in enumerate(self._idf)})

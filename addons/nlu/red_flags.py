@@ -199,9 +199,7 @@ class RedFlagDetector:
         found: List[RedFlag] = []
         for rule in self._rules:
             hits = [
-                self._find(p, words, rule.negatable)
-                if self._possible(p, present, fever)
-                else None
+                self._find(p, words, rule.negatable) if self._possible(p, present, fever) else None
                 for p in rule.patterns
             ]
             if rule.all_of:
