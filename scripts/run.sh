@@ -68,9 +68,9 @@ if [ "$MODE" != rasa ]; then
   .venv/bin/python - "$ACTIONS_PORT" "${SHELL_PORT:-}" "$ACTIONS_PID" "${rasa_pid:-}" <<'PY' || exit 1
 import os, sys, time, urllib.error, urllib.request
 actions, shell, actions_pid, rasa_pid = sys.argv[1:5]
-urls = [f"http://localhost:{actions}/health"] + ([f"http://127.0.0.1:{shell}/webhooks/cmdline/"] if shell else [])
+urls = [f"http://localhost:{actions}/health"] + ([f"http://127.0.0.1:{shell}/webhooks/shell/"] if shell else [])
 pids = {f"http://localhost:{actions}/health": (actions_pid, "The action server"),
-        f"http://127.0.0.1:{shell}/webhooks/cmdline/": (rasa_pid, "The Rasa server (see var/log/shell-rasa.log)")}
+        f"http://127.0.0.1:{shell}/webhooks/shell/": (rasa_pid, "The Rasa server (see var/log/shell-rasa.log)")}
 deadline = time.time() + 300
 while urls:
     url = urls[0]

@@ -1,4 +1,4 @@
-"""The command-line chat's channel: `POST /webhooks/cmdline/webhook`.
+"""The command-line chat's channel: `POST /webhooks/shell/webhook`.
 
 `make shell` starts the assistant as `make run` does and talks to it through this
 channel (`addons/shell/`, the client). A tester's message takes the path a
@@ -74,7 +74,7 @@ class _KeepingClient:
 
 
 class ShellInput(InputChannel):
-    """The command-line chat (name `cmdline`, conversations `shell:<sender>`)."""
+    """The command-line chat (name `shell`, conversations `shell:<sender>`)."""
 
     @classmethod
     def name(cls) -> Text:
@@ -97,16 +97,17 @@ class ShellInput(InputChannel):
         )
 
     def sms_channel(self) -> TwilioSmsInput:
-        """The SMS channel's handling, texting into `self._client` (its own state file)."""
+        """The SMS channel's handling, texting into `self._client` (its own state
+        database, so a preview's STOP never reaches the practice's opt-outs)."""
         if self._sms is None:
             state = os.path.join(tempfile.mkdtemp(prefix="pulpcare-shell-"), "sms.db")
             settings = TwilioSettings(
                 account_sid="AC" + "0" * 32,
                 auth_token="preview",
                 number=PREVIEW_NUMBER,
-                state_file=state,
             )
-            self._sms = TwilioSmsInput(settings, SmsStore(state), client=self._client)
+            store = SmsStore(f"sqlite:///{state}")
+            self._sms = TwilioSmsInput(settings, store, client=self._client)
         return self._sms
 
     async def _web(
@@ -183,7 +184,7 @@ async def _state(request: Request, conversation: str) -> Dict[str, Any]:
     try:
         tracker = await store.retrieve(conversation)
     except Exception:
-        logger.exception("cmdline: the conversation could not be read back")
+        logger.exception("shell: the conversation could not be read back")
         return {}
     if tracker is None:
         return {}

@@ -46,7 +46,7 @@ class Client:
     """POSTs a tester's message to the command-line channel."""
 
     def __init__(self, url: str, token: str, preview: str, timeout: float = 90) -> None:
-        self.url = url.rstrip("/") + "/webhooks/cmdline/webhook"
+        self.url = url.rstrip("/") + "/webhooks/shell/webhook"
         self.token = token
         self.preview = preview
         self.timeout = timeout

@@ -87,6 +87,7 @@ def stack(tmp_path_factory):
             "base": rasa.base,
             "fake": fake,
             "actions": actions,
+            "rasa": rasa,
             "env": env,
             "history": logs / "history",
         }
@@ -302,12 +303,19 @@ def test_with_the_action_server_stopped_the_chat_shows_the_fallback(stack, termi
 def test_the_channel_answers_only_with_its_token(stack):
     body = b'{"sender": "t", "message": "will it hurt"}'
     for headers in ({}, {"Authorization": "Bearer wrong-token"}):
-        status, _, _ = request(stack["base"], "/webhooks/cmdline/webhook", body, headers=headers)
+        status, _, _ = request(stack["base"], "/webhooks/shell/webhook", body, headers=headers)
         assert status == 401
     status, _, _ = request(
         stack["base"],
-        "/webhooks/cmdline/webhook",
+        "/webhooks/shell/webhook",
         b'{"sender": "t", "message": "hi", "preview": "fax"}',
         headers={"Authorization": f"Bearer {SHELL_TOKEN}"},
     )
     assert status == 400
+
+
+def test_the_server_does_not_start_rasas_own_console_reader(stack):
+    """Rasa 3.6 starts a console chat on the server's own terminal for any channel
+    named "cmdline" (the name ours had): under `make run` it would read the terminal."""
+    log = stack["rasa"].log.read_text(errors="replace")
+    assert "run_cmdline_io" not in log and "Input is not a terminal" not in log
