@@ -20,6 +20,8 @@ TOPIC = "topic"  # entity of a button payload
 INPUT_ISSUE = "input_issue"  # entity set by InputGuard for bad input
 RED_FLAG = "red_flag"  # entity set by SafetyRouter: the severity
 LAST_TOPIC = "last_topic"  # slot: the last answer given
+CALLBACK_STEP = "callback_step"  # slot: "phone" (number asked for) or "confirm" (SMS)
+CALLBACK_REQUEST = "callback_request"  # slot: the callback a parent asked for, this turn
 
 # Custom actions (served by the action server).
 ACTION_ANSWER = "action_answer"
@@ -30,7 +32,7 @@ ACTION_FOLLOWUP = "action_followup_checkin"
 CHANNEL_REST = "rest"
 CHANNEL_WEB = "webchat"
 CHANNEL_SMS = "twilio"
-CHANNEL_SHELL = "cmdline"
+CHANNEL_SHELL = "shell"  # not "cmdline": Rasa 3.6 starts its own console reader for that name
 
 # Red-flag severities (addons/nlu/red_flags.yml).
 EMERGENCY = "emergency"

@@ -9,12 +9,13 @@ setting.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 import yaml
 
 from common.paths import DEFAULT_PRACTICE_FILE
+from common.phones import is_e164
 
 REQUIRED_FIELDS = ("name", "phone", "after_hours", "hours", "booking_url", "website")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -88,4 +89,49 @@ def load_practice(path: Optional[Path] = None) -> Dict[str, Any]:
         allowed_origins(practice)
     except ValueError as exc:
         raise PracticeError(f"{path}: {exc}") from exc
+    from common.hours import PracticeHours  # hours import this module's error
+
+    try:
+        PracticeHours.from_practice(practice)
+    except PracticeError as exc:
+        raise PracticeError(f"{path}: {exc}") from exc
     return practice
+
+
+def on_call_contacts(practice: Dict[str, Any]) -> Tuple[List[str], List[str]]:
+    """The practice's on-call contacts, `on_call: {sms: [...], email: [...]}`: (E.164
+    numbers to text, e-mail addresses), each list possibly empty (both when the setting
+    is missing). Raises PracticeError naming the setting for anything else, so a typo
+    is found instead of an alert silently going nowhere."""
+    raw = practice.get("on_call")
+    if raw is None:
+        return [], []
+    if not isinstance(raw, dict):
+        raise PracticeError("on_call: a mapping like {sms: ['+15550100123'], email: []}")
+    unknown = sorted(str(key) for key in raw if key not in ("sms", "email"))
+    if unknown:
+        raise PracticeError(f"on_call: unknown setting(s) {', '.join(unknown)} (sms, email)")
+    found: Dict[str, List[str]] = {}
+    for key in ("sms", "email"):
+        values = raw.get(key) or []
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, list):
+            raise PracticeError(f"on_call.{key}: a list")
+        cleaned = []
+        for index, value in enumerate(values):
+            text = str(value or "").strip()
+            if key == "sms" and not is_e164(text):
+                raise PracticeError(
+                    f"on_call.sms[{index}]: {text!r} is not an E.164 number like +15550100123"
+                )
+            if key == "email":
+                local, at, domain = text.partition("@")
+                if not (local and at and domain) or "@" in domain or any(c.isspace() for c in text):
+                    raise PracticeError(
+                        f"on_call.email[{index}]: {text!r} is not an e-mail address"
+                        " like oncall@example.com"
+                    )
+            cleaned.append(text)
+        found[key] = list(dict.fromkeys(cleaned))
+    return found["sms"], found["email"]

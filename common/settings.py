@@ -180,6 +180,12 @@ SPECS: Tuple[Spec, ...] = (
     Spec("TWILIO_WEBHOOK_URL", "twilio_webhook_url", _url("http", "https"), ""),
     Spec("TWILIO_API_URL", "twilio_api_url", _url("http", "https"), DEFAULT_TWILIO_API_URL),
     Spec("SMS_STATE_FILE", "sms_state_file", _path, DEFAULT_SMS_STATE_FILE),
+    # the practice loop: alerts, callbacks, scheduled check-ins (addons/practice/)
+    Spec("SMTP_URL", "smtp_url", _url("smtp", "smtps"), "", secret=True),
+    Spec("ALERT_EMAIL_FROM", "alert_email_from", _text, ""),
+    Spec("STAFF_URL", "staff_url", _url("http", "https"), ""),
+    Spec("DISPATCH_INTERVAL_SECONDS", "dispatch_interval_seconds", _seconds(0, True), 5.0),
+    Spec("CLOCK_FILE", "clock_file", _path, None),
     # the command-line chat (`make shell`)
     Spec("SHELL_TOKEN", "shell_token", _secret(16), "", secret=True),
     Spec("SHELL_URL", "shell_url", _url("http", "https"), "http://127.0.0.1:5006"),
@@ -220,6 +226,11 @@ class Settings:
     twilio_webhook_url: str
     twilio_api_url: str
     sms_state_file: Path
+    smtp_url: str
+    alert_email_from: str
+    staff_url: str
+    dispatch_interval_seconds: float
+    clock_file: Optional[Path]
     shell_token: str
     shell_url: str
     shell_channel: str

@@ -41,6 +41,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from addons.practice.observe import observe
 from addons.rasa_compat.redis_lock import lock_mutex
 from addons.rasa_compat.sql_events import event_row
 from addons.rasa_compat.sql_session import session_scope
@@ -171,6 +172,12 @@ class EnvSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc, valid-type]
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        """Writes the tracker's new events, then lets the practice loop read the turn
+        (a red flag alerts the on-call contacts: `addons.practice.observe`)."""
+        await self._save(tracker)
+        observe(tracker)
+
+    async def _save(self, tracker: DialogueStateTracker) -> None:
         """Writes the tracker's new events; known from memory when nothing else wrote."""
         sender_id = tracker.sender_id
         cached = self._cache.pop(sender_id, None)
