@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import callbacks
 from common.language import SLOT as LANGUAGE
 from common.language import Detection, conversation_language, picked, reply_language
 from common.names import (
@@ -21,6 +22,7 @@ from common.names import (
     ACTION_FOLLOWUP,
     ACTION_RED_FLAG,
     BUTTON_INTENT,
+    CALLBACK_STEP,
     CHANNEL_SMS,
     CHANNEL_WEB,
     FALLBACK_INTENT,
@@ -115,7 +117,6 @@ class ActionAnswer(Action):
     def _answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: Optional[Text]
     ) -> List[EventType]:
-        procedure = tracker.get_slot(PROCEDURE)
         channel = tracker.get_latest_input_channel()
         _, language = languages(tracker)
         knowledge = self.knowledge.in_language(language)
@@ -123,6 +124,37 @@ class ActionAnswer(Action):
         def reply(answer: Reply, offer_more: bool = True) -> List[EventType]:
             return send(dispatcher, answer, channel, offer_more, language)
 
+        step = tracker.get_slot(CALLBACK_STEP)
+        callback = callbacks.decide(
+            intent=intent,
+            topic=_entity(tracker, TOPIC),
+            text=tracker.latest_message.get("text") or "",
+            step=step,
+            channel=channel,
+            conversation_id=tracker.sender_id,
+            language=language,
+            practice=knowledge.practice,
+        )
+        if callback is not None:
+            return callback.events + reply(knowledge.reply(callback.topic), offer_more=False)
+        if step and intent != BUTTON_INTENT:
+            # Anything else ends a pending callback request; it is answered as usual.
+            return callbacks.clears_step(step) + self._answer_question(
+                dispatcher, tracker, intent, knowledge, reply
+            )
+        return self._answer_question(dispatcher, tracker, intent, knowledge, reply)
+
+    def _answer_question(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        intent: Optional[Text],
+        knowledge: Knowledge,
+        reply: Callable[..., List[EventType]],
+    ) -> List[EventType]:
+        procedure = tracker.get_slot(PROCEDURE)
+        channel = tracker.get_latest_input_channel()
+        _, language = languages(tracker)
         if intent == BUTTON_INTENT:
             topic = _entity(tracker, TOPIC)
             if topic in knowledge.entries:
