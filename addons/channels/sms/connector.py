@@ -10,8 +10,8 @@ name is ``twilio``, so Twilio posts to ``/webhooks/twilio/webhook`` and
   wrong signature gets 403 and nothing is processed or sent.
 * The webhook is acknowledged at once with empty TwiML; the message is handled
   afterwards in an asyncio task, one at a time per phone number, and every
-  Twilio REST call or SQLite access runs in a worker thread. A MessageSid seen
-  before (a Twilio retry) is acknowledged and dropped.
+  Twilio REST call or database access runs in a worker thread. A MessageSid seen
+  before (a Twilio retry), by this server or another, is acknowledged and dropped.
 * STOP/START/HELP, an empty body and a photo-only message are answered here;
   MORE and a number that picks a choice become button payloads for Rasa. Apart
   from STOP and START, messages count against the per-sender rate limit.
@@ -21,8 +21,9 @@ name is ``twilio``, so Twilio posts to ``/webhooks/twilio/webhook`` and
 
 Settings (credentials.yml values win, else the environment): TWILIO_ACCOUNT_SID,
 TWILIO_AUTH_TOKEN, TWILIO_NUMBER or TWILIO_MESSAGING_SERVICE_SID,
-TWILIO_WEBHOOK_URL, TWILIO_API_URL (default Twilio's), SMS_STATE_FILE. Without
-the SID, token and a sender the channel is off: the assistant starts, the
+TWILIO_WEBHOOK_URL, TWILIO_API_URL (default Twilio's); SMS_STATE_FILE only names the
+old per-machine state file, imported once into the tracker database (`store.py`).
+Without the SID, token and a sender the channel is off: the assistant starts, the
 webhook answers 503 and nothing is sent.
 """
 
@@ -46,7 +47,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from addons.channels.sms import format as sms_format
-from addons.channels.sms.store import SmsStore
+from addons.channels.sms.store import SmsStore, import_state_file
 from addons.server import replies
 from addons.server.rate_limit import rate_limiter
 from common.conversations import phone_of, sms_conversation
@@ -171,7 +172,7 @@ class SmsSender:
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="twilio-sms")
 
     async def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Runs blocking work (Twilio REST, SQLite) off the event loop."""
+        """Runs blocking work (Twilio REST, the database) off the event loop."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, lambda: function(*args, **kwargs))
 
@@ -377,9 +378,11 @@ class TwilioSmsInput(InputChannel):
             )
             return
         self.validator = RequestValidator(settings.auth_token)
-        self.sender = SmsSender(
-            settings, store or SmsStore(settings.state_file or None), texts or _load_texts(), client
-        )
+        if store is None:  # the tracker database, with the old per-machine file imported
+            store = SmsStore()
+            if settings.state_file:
+                import_state_file(store, settings.state_file)
+        self.sender = SmsSender(settings, store, texts or _load_texts(), client)
         logger.info(
             "Twilio SMS channel on (REST API %s, webhook address %s)",
             settings.api_url,

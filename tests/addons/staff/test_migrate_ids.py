@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from addons.channels.sms.store import SmsStore
+from addons.channels.sms.store import SmsStore, import_state_file
 from tests.helpers.tracker_seed import DAY, Session, Turn, run_staff_command, seed, stored_events
 
 pytestmark = pytest.mark.slow  # runs the command in subprocesses
@@ -41,10 +41,10 @@ def store(request, tmp_path):
             "+15550003333": [Session(NOW - DAY, [], channel="twilio")],
         },
     )
-    sms = SmsStore(env["SMS_STATE_FILE"])
-    sms.close()
     db = sqlite3.connect(env["SMS_STATE_FILE"])
-    with db:  # rows as the old store wrote them: keyed by the bare phone number
+    with db:  # the old per-machine file, rows as the old store wrote them: bare numbers
+        db.execute("CREATE TABLE opt_outs (phone TEXT PRIMARY KEY, keyword TEXT, at REAL)")
+        db.execute("CREATE TABLE choices (phone TEXT PRIMARY KEY, payloads TEXT, at REAL)")
         db.execute("INSERT INTO opt_outs VALUES ('+15550001111', 'STOP', 1.0)")
         db.execute("INSERT INTO choices VALUES ('+15550002222', '[\"/ask_topic\"]', 1.0)")
     db.close()
@@ -92,7 +92,8 @@ def test_every_conversation_gets_its_channel_and_no_event_is_lost(store):
     assert "0 conversations renamed" in again.stdout
     assert stored_events(url) == after
 
-    sms = SmsStore(env["SMS_STATE_FILE"])
+    sms = SmsStore(url)
+    import_state_file(sms, env["SMS_STATE_FILE"])  # as the SMS channel does at its start
     assert sms.is_opted_out("+15550001111")  # the opt-out survived the rename
     assert sms.choice("+15550002222", 1) == "/ask_topic"
     sms.close()

@@ -17,6 +17,14 @@ def fresh_rate_limit(monkeypatch):
     monkeypatch.setattr(addons.server.rate_limit, "_shared", {})
 
 
+@pytest.fixture(autouse=True)
+def own_tracker_database(monkeypatch, tmp_path):
+    """The SMS state is on the tracker database: each test gets its own SQLite file,
+    never the developer's (servers started by a test get their own in their env)."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("TRACKER_SQLITE_PATH", str(tmp_path / "tracker.db"))
+
+
 @pytest.fixture
 def fake_twilio():
     fake = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN).start()

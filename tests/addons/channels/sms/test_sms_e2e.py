@@ -286,6 +286,8 @@ def test_the_http_api_needs_the_token(parent):
 
 
 def test_make_followup_script_sends_the_check_in(stack, new_phone):
+    """`--now-via-api`: the check-in at once through the HTTP API (scheduled check-ins,
+    the default, are tested in tests/addons/practice/test_checkins_e2e.py)."""
     phone = new_phone()
     env = dict(stack["env"], RASA_URL=stack["base"], RASA_AUTH_TOKEN=API_TOKEN)
     done = subprocess.run(
@@ -293,6 +295,7 @@ def test_make_followup_script_sends_the_check_in(stack, new_phone):
             sys.executable,
             "-m",
             "addons.staff.followup",
+            "--now-via-api",
             "--phone",
             phone,
             "--procedure",
@@ -329,6 +332,7 @@ def test_make_followup_script_sends_the_check_in(stack, new_phone):
             sys.executable,
             "-m",
             "addons.staff.followup",
+            "--now-via-api",
             "--phone",
             phone,
             "--procedure",
@@ -437,14 +441,14 @@ def test_metadata_from_a_rest_caller_cannot_make_a_staff_check_in(parent):
     assert parent.fake.to(parent.phone) == []
 
 
-def test_a_check_in_reaches_only_an_sms_conversation(parent):
-    status, _ = parent.check_in(conversation=parent.phone)  # an unprefixed id: not texted
-    assert status == 200
-    status, _ = parent.check_in(conversation=f"rest:{parent.phone}")
-    assert status == 200
+def test_a_check_in_reaches_only_the_parents_sms_conversation(parent):
+    # Another channel's conversation is refused with the reason; nothing is texted.
+    status, body = parent.check_in(conversation=f"rest:{parent.phone}")
+    assert status == 400 and json.loads(body)["reason"]
     time.sleep(1)
     assert parent.fake.to(parent.phone) == []
-    assert parent.check_in()[0] == 200  # the parent's SMS conversation: texted
+    # The bare number, as an integration sends it, is the parent's SMS conversation.
+    assert parent.check_in(conversation=parent.phone)[0] == 200
     assert parent.replies(1)
 
 

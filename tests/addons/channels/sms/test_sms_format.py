@@ -118,7 +118,7 @@ def test_choice_numbers(body, expected):
 
 
 def test_opt_out_choices_and_seen_messages_survive_a_restart(tmp_path):
-    path = tmp_path / "state" / "sms.sqlite3"
+    path = f"sqlite:///{tmp_path / 'state' / 'sms.sqlite3'}"
     store = SmsStore(path)
     assert store.opt_out("+15550000001", "STOP") is True
     assert store.opt_out("+15550000001", "STOP") is False  # already recorded
