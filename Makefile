@@ -6,9 +6,11 @@
 # make widget build the website chat widget into build/widget (served by `make run` at /widget/)
 # make eval   held-out accuracy, per-intent F1, out-of-scope and red-flag figures
 # make bench  this assistant against Rasa's starter bot: latency, throughput, memory, training
-# make followup PHONE=+15551234567 PROCEDURE=pulpotomy  text a parent the SMS check-in
+# make followup PHONE=+15551234567 PROCEDURE=pulpotomy [WHEN=2h|2026-12-02T18:00|now]  schedule the SMS check-in(s)
+# make followup-list [PHONE=...] [ALL=1]   check-ins waiting to be sent (ALL=1: every one)
+# make followup-cancel ID=12               cancel a scheduled check-in
 # make retention DAYS=90   delete conversations older than DAYS days from the tracker store
-# make review FROM=2026-01-01 TO=2026-03-31   HTML report of what parents asked (results/review/)
+# make review FROM=2026-01-01 TO=2026-03-31   HTML report of what parents asked and what the practice heard (results/review/)
 # make content-report   every answer and safety threshold on one HTML page, for the dentist's sign-off
 # make migrate-ids [DRY_RUN=1]  rename stored conversations to channel-prefixed ids (once)
 SHELL := /bin/bash
@@ -35,7 +37,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
                 common/names.py common/language.py
 
 .PHONY: help setup train run shell test test-fast lint format validate pytest stories eval bench \
-        followup retention review content-report migrate-ids clean
+        followup followup-list followup-cancel retention review content-report migrate-ids clean
 
 help:
 	@sed -n '/^SHELL/q;p' Makefile
@@ -114,10 +116,17 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Staff: text a parent the check-in after a procedure, through the running server's
-# authenticated HTTP API (`make run` with RASA_AUTH_TOKEN set; same token here).
+# Staff: schedule the check-in(s) after a procedure (WHEN: a delay like 2h, a date-time
+# in practice time, or now; without it the practice's plan). Written to the database
+# the servers use; the running assistant (`make run`) sends each once at its time.
 followup: setup
-	@$(PY) -m addons.staff.followup --phone "$(PHONE)" --procedure "$(PROCEDURE)"
+	@$(PY) -m addons.staff.followup --phone "$(PHONE)" --procedure "$(PROCEDURE)" $(if $(WHEN),--when "$(WHEN)")
+
+followup-list: setup
+	@$(PY) -m addons.staff.followup --list $(if $(PHONE),--phone "$(PHONE)") $(if $(ALL),--all)
+
+followup-cancel: setup
+	@$(PY) -m addons.staff.followup --cancel "$(ID)"
 
 # Practice staff: privacy and review, on the store the server uses (DATABASE_URL or
 # the SQLite file var/tracker.db). See docs/operations.md.
