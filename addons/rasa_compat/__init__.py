@@ -10,7 +10,7 @@ patch below against the new Rasa source, run its test, then add the version to
 The patches (all written against Rasa 3.6.21):
 
 1. `action_call.ResilientRemoteAction` replaces `rasa.core.actions.action.RemoteAction`
-   (monkeypatched by `install()`, one of the two global replacements with patch 9).
+   (monkeypatched by `install()`, one of the global replacements with patches 9 and 10).
    - Rasa 3.6 checks every action-server reply with `jsonschema.validate`, which
      re-checks the schema itself against the meta-schema on each call: about half
      of the Rasa server's CPU per message (py-spy). Here a validator compiled once.
@@ -67,6 +67,15 @@ The patches (all written against Rasa 3.6.21):
    It stays in `addons/nlu/` because the trained model is built from it (moving
    it here would make every server change retrain). Test:
    `tests/addons/nlu/test_input_checks.py`.
+10. `conversation_ids` (installed by `install()`: it wraps `rasa.server.create_app`):
+   Rasa's HTTP API routes on the raw URL path, so `/conversations/%2B15551234567/...`
+   reached a conversation named `%2B15551234567` and a check-in with
+   `output_channel=twilio` was silently not texted (200). A request middleware on
+   Rasa's app gives every `/conversations/<conversation_id>/...` route the decoded id,
+   an SMS one normalised to `sms:+E164` and checked (400 with the reason otherwise),
+   and refuses to "send" by SMS while the SMS channel is off (503), both only to a
+   caller Rasa's own authentication lets in. Test:
+   `tests/addons/rasa_compat/test_conversation_ids.py`.
 """
 
 from __future__ import annotations
@@ -96,20 +105,26 @@ def check_version(version: Optional[str] = None) -> None:
 def install() -> None:
     """Checks the Rasa version, then installs the patches (idempotent)."""
     check_version()
-    from addons.rasa_compat import action_call, sanic_request
+    from addons.rasa_compat import action_call, conversation_ids, sanic_request
 
     action_call.install()
     sanic_request.install()
+    conversation_ids.install()
 
 
 def uninstall() -> None:
-    from addons.rasa_compat import action_call, sanic_request
+    from addons.rasa_compat import action_call, conversation_ids, sanic_request
 
     action_call.uninstall()
     sanic_request.uninstall()
+    conversation_ids.uninstall()
 
 
 def is_installed() -> bool:
-    from addons.rasa_compat import action_call, sanic_request
+    from addons.rasa_compat import action_call, conversation_ids, sanic_request
 
-    return action_call.is_installed() and sanic_request.is_installed()
+    return (
+        action_call.is_installed()
+        and sanic_request.is_installed()
+        and conversation_ids.is_installed()
+    )

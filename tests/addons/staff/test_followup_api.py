@@ -2,6 +2,7 @@
 without a secret; with one, requests without the token or JWT are rejected and
 the secret never shows on a command line."""
 
+import json
 import subprocess
 import sys
 import time
@@ -70,6 +71,8 @@ def api_server(tmp_path_factory):
         ACTION_SERVER_URL=f"http://127.0.0.1:{free_port()}/webhook",
         TRACKER_SQLITE_PATH=str(logs / "tracker.db"),
     )
+    for twilio in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER"):
+        env.pop(twilio, None)  # the SMS channel is off on this server
     server = Server("run.sh", ["bash", "scripts/run.sh", "rasa"], env, logs / "run.log", port)
     try:
         server.start()
@@ -120,3 +123,31 @@ def test_the_secrets_are_not_on_any_command_line(api_server):
             lines.append(text)
     assert lines, "the server's process was not found"
     assert not any(TOKEN in line or JWT_SECRET in line for line in lines)
+
+
+@pytest.mark.e2e
+def test_a_check_in_by_sms_while_the_sms_channel_is_off_is_refused_with_the_reason(api_server):
+    """Rasa would collect the messages and answer 200 with nothing sent
+    (addons/rasa_compat/conversation_ids.py)."""
+    base = api_server.base
+    body = json.dumps({"name": "EXTERNAL_followup", "entities": {"procedure": "pulpotomy"}})
+    path = "/conversations/%2B15550107788/trigger_intent?output_channel=twilio"
+    status, _, answer = request(base, f"{path}&token={TOKEN}", body.encode())
+    assert status == 503, answer
+    reason = json.loads(answer)["reason"]
+    assert "SMS channel is off" in reason and "TWILIO_ACCOUNT_SID" in reason
+    assert "nothing was sent" in reason
+    assert request(base, path, body.encode())[0] == 401  # the token is checked first
+    # Events whose side effects would be texted: the same; without side effects, stored.
+    events = json.dumps([{"event": "bot", "text": "Hi"}]).encode()
+    events_path = (
+        f"/conversations/%2B15550107799/tracker/events?output_channel=twilio&token={TOKEN}"
+    )
+    assert request(base, events_path + "&execute_side_effects=true", events)[0] == 503
+    assert request(base, events_path, events)[0] == 200
+    # Reading the conversation needs no SMS channel: the id is decoded, nothing was stored.
+    status, _, tracker = request(
+        base, f"/conversations/%2B15550107788/tracker?token={TOKEN}", method="GET"
+    )
+    assert status == 200 and json.loads(tracker)["sender_id"] == "sms:+15550107788"
+    assert [e for e in json.loads(tracker)["events"] if e["event"] == "user"] == []
