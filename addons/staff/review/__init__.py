@@ -12,9 +12,16 @@ classifier's closest intent, so the team knows what to add. Senders are shown as
 pseudonym with the last two digits of a phone number unless `--show-senders` is
 given, and phone numbers inside messages are masked.
 
+A section "What the practice heard" reads the practice loop's tables on the same
+database: red-flag alerts by severity and channel, their deliveries (sent, failed
+with the error, pending), callback requests by status, check-ins by status, and
+the time to the first staff action where the staff console recorded it; counts
+and masked contacts only, never a parent's words or a whole number or address.
+
 One module per step:
 
 - `load`: reads the `events` table of Rasa's SQLTrackerStore (`Message`, `Data`, `load()`);
+- `heard`: reads and counts the practice loop's tables (`Heard`, `load_heard()`, `figures()`);
 - `group`: per-week counts, asked topics, red-flag conversations, unanswered messages
   grouped by word (`group_unanswered()`);
 - `charts`: the matplotlib figures, as base64 PNG (matplotlib imported when drawing);
@@ -35,17 +42,21 @@ from addons.staff.review.group import (
     week_of,
     weeks,
 )
+from addons.staff.review.heard import Heard, figures, load_heard
 from addons.staff.review.load import UNANSWERED, Data, Message, load
 from addons.staff.review.render import render
 
 __all__ = [
     "UNANSWERED",
     "Data",
+    "Heard",
     "Message",
     "asked_topics",
     "charts",
+    "figures",
     "group_unanswered",
     "load",
+    "load_heard",
     "main",
     "per_week",
     "red_flag_conversations",

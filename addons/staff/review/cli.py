@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from addons.server.database import StoreUnavailable, database_url, safe_url
+from addons.staff.review.heard import summary
 from addons.staff.review.load import load
 from addons.staff.review.render import render
 from common.paths import PROJECT_ROOT
@@ -34,7 +35,10 @@ def parser() -> argparse.ArgumentParser:
     """The command's arguments."""
     result = argparse.ArgumentParser(
         prog="python -m addons.staff.review",
-        description="Write an HTML report of what parents asked, from the tracker store.",
+        description=(
+            "Write an HTML report of what parents asked, and what the practice heard "
+            "(alerts, callback requests, check-ins), from the tracker store."
+        ),
     )
     result.add_argument(
         "--from",
@@ -81,4 +85,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         f"Review written to {out}: {conversations} conversation(s), {len(data.messages)} "
         f"message(s) from {start} to {args.end}."
     )
+    if data.heard is not None:
+        print(summary(data.heard))
+    else:
+        print(f"warning: the report has no alerts section: {data.heard_error}", file=sys.stderr)
     return 0

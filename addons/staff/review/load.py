@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, DefaultDict, Dict, List, Optional, Set, Tuple
 
+from addons.staff.review.heard import Heard, load_heard
 from common.names import (
     FALLBACK_INTENT,
     LAST_TOPIC,
@@ -54,6 +55,8 @@ class Data:
     topic_conversations: DefaultDict[str, Set[Conversation]] = field(
         default_factory=lambda: defaultdict(set)
     )
+    heard: Optional[Heard] = None  # the practice loop's alerts, callbacks, check-ins
+    heard_error: str = ""  # why `heard` could not be read (the rest of the report stands)
 
 
 def _ts(day: dt.date, end: bool = False) -> float:
@@ -85,19 +88,36 @@ def _message(sender: str, key: Conversation, timestamp: float, event: Dict[str, 
 
 
 def load(start: dt.date, end: dt.date, url: Optional[str] = None) -> Data:
-    """The messages and answered topics from `start` to `end` (inclusive).
+    """The messages and answered topics from `start` to `end` (inclusive), and what
+    the practice heard in that time (`heard.load_heard`).
 
-    Raises `addons.server.database.StoreUnavailable` when the store cannot be reached."""
+    Raises `addons.server.database.StoreUnavailable` when the store cannot be reached.
+    When only the practice loop's tables cannot be read (a read-only database user
+    before they were created, say), `heard` stays None and `heard_error` says why:
+    what parents asked is still reported."""
+    from addons.server.database import StoreUnavailable
+
+    data = Data(start=start, end=end)
+    _load_events(data, url)
+    try:
+        data.heard = load_heard(start, end, url)
+    except StoreUnavailable as error:
+        data.heard_error = str(error)
+    return data
+
+
+def _load_events(data: Data, url: Optional[str]) -> None:
+    """The parent messages and answered topics of `data`'s period, from `events`."""
     import sqlalchemy as sa
 
     from addons.server import database
 
-    data = Data(start=start, end=end)
+    start, end = data.start, data.end
     engine = database.engine(url)
     events = database.events_table()
     try:
         if not sa.inspect(engine).has_table("events", schema=events.schema):
-            return data
+            return
         query = (
             sa.select(
                 events.c.sender_id,
@@ -142,4 +162,3 @@ def load(start: dt.date, end: dt.date, url: Optional[str] = None) -> Data:
                         data.topic_conversations[value].add(key)
     finally:
         engine.dispose()
-    return data

@@ -3,7 +3,8 @@
 Jinja2 escapes every value (autoescaping); charts are `data:image/png;base64` URIs,
 so the page loads nothing from anywhere else. Unless `show_senders`, senders are
 shown as a pseudonym with the last two digits of a phone number, and phone numbers
-inside messages are masked.
+inside messages are masked. The section on what the practice heard (`heard`) always
+masks parents and on-call contacts and never shows a parent's words.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import datetime as dt
 import functools
 import re
 from collections import Counter
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import jinja2
 
 from addons.server.logging_filters import pseudonym
+from addons.staff.review import heard as practice
 from addons.staff.review.charts import charts
 from addons.staff.review.group import (
     asked_topics,
@@ -25,6 +27,7 @@ from addons.staff.review.group import (
     red_flag_conversations,
     unanswered,
 )
+from addons.staff.review.heard import CALLBACK, RED_FLAG, FirstAction, Heard
 from addons.staff.review.load import Data, Message
 from common.conversations import split
 from common.phones import last_digits, mask_phones_in
@@ -114,6 +117,103 @@ def _groups(messages: Sequence[Message], show: bool) -> List[Dict[str, Any]]:
     return result
 
 
+def _local(at: dt.datetime) -> str:
+    """An aware date-time in the server's local time, as the rest of the report shows."""
+    return f"{at.astimezone():%Y-%m-%d %H:%M}"
+
+
+def _first_action(action: FirstAction) -> str:
+    if not action.recorded:
+        return "not yet recorded"
+    return (
+        f"median {practice.duration(action.median)} "
+        f"({action.handled} handled, {action.not_handled} not yet handled)"
+    )
+
+
+KIND_NAMES = {RED_FLAG: "red-flag alerts", CALLBACK: "callback alerts"}
+MEDIUM_NAMES = {"sms": "SMS", "email": "e-mail"}
+CHECKIN_NAMES = {
+    "scheduled": "scheduled (still to send)",
+    "sent": "sent",
+    "skipped": "skipped (opted out)",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
+
+
+def _red_flag_table(heard: Heard) -> Dict[str, Any]:
+    counts = practice.red_flag_counts(heard)
+    found: Counter[str] = Counter()
+    for by_severity in counts.values():
+        found.update(by_severity)
+    severities = practice.ordered(practice.SEVERITIES, found)
+    rows = [
+        [channel, *(by_severity[s] for s in severities), sum(by_severity.values())]
+        for channel, by_severity in sorted(counts.items())
+    ]
+    rows.append(
+        [
+            "all channels",
+            *(sum(c[s] for c in counts.values()) for s in severities),
+            sum(sum(c.values()) for c in counts.values()),
+        ]
+    )
+    return {"headers": ["channel", *severities, "all"], "rows": rows}
+
+
+def _heard(heard: Optional[Heard]) -> Optional[Dict[str, Any]]:
+    """The "What the practice heard" section: counts, masked contacts, no words."""
+    if heard is None:
+        return None
+    flags = practice.red_flags(heard)
+    alerted = practice.alerted(heard)
+    deliveries = practice.delivery_counts(heard)
+    callbacks = practice.callback_counts(heard)
+    with_alert, reached = practice.callbacks_alerted(heard)
+    checkins = practice.checkin_counts(heard)
+    return {
+        "red_flags": len(flags),
+        "red_flag_table": _red_flag_table(heard),
+        "alerted": len(alerted),
+        "within_window": len(flags) - len(alerted),
+        "alert_action": _first_action(practice.alert_first_action(heard)),
+        "deliveries": [
+            [
+                KIND_NAMES.get(kind, kind),
+                *(counts[c] for c in practice.DELIVERY_COLUMNS),
+                sum(counts.values()),
+            ]
+            for kind, counts in deliveries.items()
+        ],
+        "failures": [
+            [
+                _local(f.last_attempt),
+                f"{f.severity} red flag" if f.kind == RED_FLAG else "callback request",
+                _who(f.conversation_id, False),
+                MEDIUM_NAMES.get(f.medium, f.medium),
+                f.contact,
+                f.attempts,
+                f.error or "-",
+            ]
+            for f in practice.failures(heard)
+        ],
+        "callbacks": len(heard.callbacks),
+        "callback_rows": [
+            *([s, callbacks[s]] for s in practice.ordered(practice.CALLBACK_STATUSES, callbacks)),
+            ["staff alerted", with_alert],
+            ["alert delivered to at least one contact", reached],
+        ],
+        "callback_action": _first_action(practice.callback_first_action(heard)),
+        "checkins": len(heard.checkins),
+        "checkin_rows": [
+            [CHECKIN_NAMES.get(s, s), checkins[s]]
+            for s in practice.ordered(practice.CHECKIN_COLUMNS, checkins)
+        ],
+        "checkin_reasons": practice.checkin_failure_reasons(heard).most_common(),
+    }
+
+
 def render(data: Data, show_senders: bool = False, source: str = "") -> str:
     """The report's HTML page (one self-contained file)."""
     from addons.server import replies
@@ -147,5 +247,7 @@ def render(data: Data, show_senders: bool = False, source: str = "") -> str:
         "intents": intents.most_common(),
         "red_flags": red,
         "groups": _groups(not_answered, show_senders),
+        "heard": _heard(data.heard),
+        "heard_error": data.heard_error,
     }
     return environment().get_template(TEMPLATE).render(context)
