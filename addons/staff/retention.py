@@ -15,6 +15,12 @@ What "older than N days" means here:
   in the last N days. The slots carried into that session stay, so the assistant
   still knows which treatment the parent asked about.
 
+The practice loop's records of the same age go too (`addons/practice/db.py`):
+alerts (they hold the parent's words) with their deliveries, callback requests
+(a phone number), check-ins already sent, skipped, failed or cancelled, and the
+SMS channel's numbered choices and language of numbers not heard from since.
+Opt-outs are kept: a parent who texted STOP gets nothing until START, however old.
+
 On SQLite the file is vacuumed afterwards so the deleted text does not linger
 in free pages. Nothing else keeps conversation text: the rate limit keeps
 hashes for a minute and the logs mask sender ids and phone numbers.
@@ -26,7 +32,7 @@ import argparse
 import sys
 import time
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 DEFAULT_DAYS = 90
 SESSION_START = "action_session_start"
@@ -39,6 +45,7 @@ class RetentionResult:
     conversations_trimmed: int = 0
     sessions_trimmed: int = 0
     events_deleted: int = 0
+    practice_records_deleted: int = 0  # alerts, deliveries, callbacks, check-ins, SMS state
 
     def summary(self, dry_run: bool = False) -> str:
         day = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.cutoff))
@@ -46,7 +53,8 @@ class RetentionResult:
         return (
             f"{verb} {self.conversations_deleted} conversation(s) with no activity since {day} "
             f"and {self.sessions_trimmed} older session(s) of {self.conversations_trimmed} "
-            f"ongoing conversation(s): {self.events_deleted} event(s)."
+            f"ongoing conversation(s): {self.events_deleted} event(s); "
+            f"{self.practice_records_deleted} alert, callback, check-in and SMS record(s)."
         )
 
 
@@ -72,71 +80,121 @@ def apply_retention(
     engine = database.engine(url)
     events = database.events_table()
     try:
-        if not sa.inspect(engine).has_table("events", schema=events.schema):
-            return result
-        with engine.begin() as connection:
-            per_sender = sa.select(
-                events.c.sender_id,
-                sa.func.min(events.c.timestamp).label("first"),
-                sa.func.max(events.c.timestamp).label("last"),
-            ).group_by(events.c.sender_id)
-            # Only rows that exist now: a message arriving meanwhile is not touched.
-            max_id = connection.execute(sa.select(sa.func.max(events.c.id))).scalar() or 0
-            rows = connection.execute(per_sender.where(events.c.id <= max_id)).all()
-            old = [r.sender_id for r in rows if r.last is not None and r.last < cutoff]
-            mixed = [
-                r.sender_id
-                for r in rows
-                if r.first is not None and r.first < cutoff <= (r.last or 0)
-            ]
-
-            for chunk in _chunks(old):
-                where = sa.and_(events.c.sender_id.in_(chunk), events.c.id <= max_id)
-                count = connection.execute(
-                    sa.select(sa.func.count()).select_from(events).where(where)
-                ).scalar_one()
-                result.events_deleted += count
-                if not dry_run:
-                    connection.execute(events.delete().where(where))
-            result.conversations_deleted = len(old)
-
-            for sender in mixed:
-                first_recent = connection.execute(
-                    sa.select(sa.func.min(events.c.id)).where(
-                        events.c.sender_id == sender, events.c.timestamp >= cutoff
-                    )
-                ).scalar()
-                boundary = connection.execute(
-                    sa.select(sa.func.max(events.c.id)).where(
-                        events.c.sender_id == sender,
-                        events.c.id <= first_recent,
-                        events.c.type_name == "action",
-                        events.c.action_name == SESSION_START,
-                    )
-                ).scalar()
-                if boundary is None:  # one long session reaching into the window: keep it
-                    continue
-                older = sa.and_(events.c.sender_id == sender, events.c.id < boundary)
-                count, sessions = connection.execute(
-                    sa.select(
-                        sa.func.count(),
-                        sa.func.count(sa.case((events.c.action_name == SESSION_START, 1))),
-                    )
-                    .select_from(events)
-                    .where(older)
-                ).one()
-                if count:
-                    result.conversations_trimmed += 1
-                    result.sessions_trimmed += max(1, sessions)
-                    result.events_deleted += count
-                    if not dry_run:
-                        connection.execute(events.delete().where(older))
-        if not dry_run and result.events_deleted and engine.dialect.name == "sqlite":
+        if sa.inspect(engine).has_table("events", schema=events.schema):
+            _conversations(engine, events, cutoff, dry_run, result)
+        result.practice_records_deleted = _practice_records(engine, cutoff, dry_run)
+        deleted = result.events_deleted + result.practice_records_deleted
+        if not dry_run and deleted and engine.dialect.name == "sqlite":
             with engine.connect() as connection:
                 connection.exec_driver_sql("VACUUM")
     finally:
         engine.dispose()
     return result
+
+
+def _conversations(
+    engine: Any, events: Any, cutoff: float, dry_run: bool, result: RetentionResult
+) -> None:
+    """Deletes the events older than `cutoff` (see the module's docstring)."""
+    import sqlalchemy as sa
+
+    with engine.begin() as connection:
+        per_sender = sa.select(
+            events.c.sender_id,
+            sa.func.min(events.c.timestamp).label("first"),
+            sa.func.max(events.c.timestamp).label("last"),
+        ).group_by(events.c.sender_id)
+        # Only rows that exist now: a message arriving meanwhile is not touched.
+        max_id = connection.execute(sa.select(sa.func.max(events.c.id))).scalar() or 0
+        rows = connection.execute(per_sender.where(events.c.id <= max_id)).all()
+        old = [r.sender_id for r in rows if r.last is not None and r.last < cutoff]
+        mixed = [
+            r.sender_id for r in rows if r.first is not None and r.first < cutoff <= (r.last or 0)
+        ]
+
+        for chunk in _chunks(old):
+            where = sa.and_(events.c.sender_id.in_(chunk), events.c.id <= max_id)
+            count = connection.execute(
+                sa.select(sa.func.count()).select_from(events).where(where)
+            ).scalar_one()
+            result.events_deleted += count
+            if not dry_run:
+                connection.execute(events.delete().where(where))
+        result.conversations_deleted = len(old)
+
+        for sender in mixed:
+            first_recent = connection.execute(
+                sa.select(sa.func.min(events.c.id)).where(
+                    events.c.sender_id == sender, events.c.timestamp >= cutoff
+                )
+            ).scalar()
+            boundary = connection.execute(
+                sa.select(sa.func.max(events.c.id)).where(
+                    events.c.sender_id == sender,
+                    events.c.id <= first_recent,
+                    events.c.type_name == "action",
+                    events.c.action_name == SESSION_START,
+                )
+            ).scalar()
+            if boundary is None:  # one long session reaching into the window: keep it
+                continue
+            older = sa.and_(events.c.sender_id == sender, events.c.id < boundary)
+            count, sessions = connection.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.count(sa.case((events.c.action_name == SESSION_START, 1))),
+                )
+                .select_from(events)
+                .where(older)
+            ).one()
+            if count:
+                result.conversations_trimmed += 1
+                result.sessions_trimmed += max(1, sessions)
+                result.events_deleted += count
+                if not dry_run:
+                    connection.execute(events.delete().where(older))
+
+
+def _practice_records(engine: Any, cutoff: float, dry_run: bool) -> int:
+    """Deletes the practice loop's records older than `cutoff`; returns how many."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from addons.practice import db
+
+    when = dt.datetime.fromtimestamp(cutoff, dt.timezone.utc)
+    present = set(sa.inspect(engine).get_table_names())
+    old_alerts = sa.select(db.alerts.c.id).where(db.alerts.c.created_at < when)
+    # Children before parents (foreign keys); a check-in still to be sent stays.
+    targets = [
+        (db.callbacks, db.callbacks.c.created_at < when),
+        (db.deliveries, db.deliveries.c.alert_id.in_(old_alerts)),
+        (
+            db.alerts,
+            sa.and_(
+                db.alerts.c.created_at < when,
+                ~db.alerts.c.id.in_(
+                    sa.select(db.callbacks.c.alert_id).where(db.callbacks.c.alert_id.is_not(None))
+                ),
+            ),
+        ),
+        (db.checkins, sa.and_(db.checkins.c.send_at < when, db.checkins.c.status != "scheduled")),
+        (db.sms_choices, db.sms_choices.c.at < cutoff),
+        (db.sms_languages, db.sms_languages.c.at < cutoff),
+    ]
+    total = 0
+    with engine.begin() as connection:
+        for table, where in targets:
+            if table.name not in present:
+                continue
+            count = connection.execute(
+                sa.select(sa.func.count()).select_from(table).where(where)
+            ).scalar_one()
+            total += count
+            if count and not dry_run:
+                connection.execute(table.delete().where(where))
+    return total
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -89,3 +89,95 @@ def test_unreachable_database_is_one_clear_line(tmp_path):
     assert result.stderr.strip().count("\n") == 0
     assert "DATABASE_URL" in result.stderr and "secret" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_practice_loops_old_records_go_too_but_opt_outs_and_pending_check_ins_stay(store):
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from addons.practice import db
+
+    env, url = store
+    engine = db.engine(url)
+    now = dt.datetime.now(dt.timezone.utc)
+    old, recent = now - dt.timedelta(days=200), now - dt.timedelta(days=5)
+
+    def alert(at, words):
+        with engine.begin() as connection:
+            alert_id = connection.execute(
+                db.alerts.insert().values(
+                    kind="red_flag",
+                    severity="urgent",
+                    conversation_id="sms:+15550001111",
+                    channel="sms",
+                    words=words,
+                    created_at=at,
+                    message_key=words,
+                )
+            ).inserted_primary_key[0]
+            connection.execute(
+                db.deliveries.insert().values(
+                    alert_id=alert_id,
+                    medium="sms",
+                    target="+15550009999",
+                    status="sent",
+                    attempts=1,
+                    next_attempt_at=at,
+                )
+            )
+            connection.execute(
+                db.callbacks.insert().values(
+                    conversation_id="web:ab",
+                    channel="web",
+                    phone="+15552013344",
+                    status="requested",
+                    created_at=at,
+                    alert_id=alert_id,
+                )
+            )
+
+    alert(old, "his face is swollen")
+    alert(recent, "fever again")
+    with engine.begin() as connection:
+        for at, status in ((old, "sent"), (old, "scheduled"), (recent, "sent")):
+            connection.execute(
+                db.checkins.insert().values(
+                    phone="+15550001111",
+                    procedure="pulpotomy",
+                    send_at=at,
+                    requested_at=at,
+                    status=status,
+                    created_at=at,
+                    created_by="test",
+                )
+            )
+        connection.execute(
+            db.sms_opt_outs.insert().values(
+                phone="sms:+15550001111", keyword="STOP", at=old.timestamp()
+            )
+        )
+        connection.execute(
+            db.sms_languages.insert().values(
+                phone="sms:+15550001111", language="es", at=old.timestamp()
+            )
+        )
+    engine.dispose()
+
+    done = run_retention(env, "--days", "90")
+    assert done.returncode == 0, done.stderr
+    assert "5 alert, callback, check-in and SMS record(s)" in done.stdout
+
+    engine = db.engine(url)
+    with engine.connect() as connection:
+
+        def left(table, column):
+            return sorted(str(v) for v in connection.execute(sa.select(column)).scalars())
+
+        assert left(db.alerts, db.alerts.c.words) == ["fever again"]
+        assert len(left(db.deliveries, db.deliveries.c.id)) == 1
+        assert len(left(db.callbacks, db.callbacks.c.id)) == 1
+        assert left(db.checkins, db.checkins.c.status) == ["scheduled", "sent"]
+        assert left(db.sms_opt_outs, db.sms_opt_outs.c.keyword) == ["STOP"]  # kept
+        assert left(db.sms_languages, db.sms_languages.c.language) == []
+    engine.dispose()
