@@ -13,6 +13,8 @@
 # make review FROM=2026-01-01 TO=2026-03-31   HTML report of what parents asked and what the practice heard (results/review/)
 # make content-report   every answer and safety threshold on one HTML page, for the dentist's sign-off
 # make migrate-ids [DRY_RUN=1]  rename stored conversations to channel-prefixed ids (once)
+# make staff-user EMAIL=ana@practice.com [ROLE=admin] [INVITE=1|DISABLE=1]  a staff console account (password asked, not shown), an invitation link, or disable one
+# make staff-users   the staff console's accounts
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export RASA_TELEMETRY_ENABLED := false
@@ -37,7 +39,8 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
                 common/names.py common/language.py
 
 .PHONY: help setup train run shell test test-fast lint format validate pytest stories eval bench \
-        followup followup-list followup-cancel retention review content-report migrate-ids clean
+        followup followup-list followup-cancel retention review content-report migrate-ids \
+        staff-user staff-users clean
 
 help:
 	@sed -n '/^SHELL/q;p' Makefile
@@ -140,6 +143,16 @@ migrate-ids: setup
 
 review: setup
 	@$(PY) -m addons.staff.review $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") $(if $(OUT),--out "$(OUT)")
+
+# The staff console's accounts (/staff/, addons/staff/console/): the password is read
+# twice without echo; INVITE=1 prints a one-time link instead (72 h), where the person
+# sets their own; DISABLE=1 disables the account and signs it out everywhere.
+staff-user: setup
+	@test -n "$(EMAIL)" || { echo "usage: make staff-user EMAIL=name@practice.com [ROLE=admin] [INVITE=1|DISABLE=1]" >&2; exit 2; }
+	@$(PY) -m addons.staff.console $(if $(DISABLE),disable,$(if $(INVITE),invite,add-user)) --email "$(EMAIL)" $(if $(DISABLE),,$(if $(ROLE),--role "$(ROLE)"))
+
+staff-users: setup
+	@$(PY) -m addons.staff.console list
 
 # Every answer, SMS text and safety threshold as parents see them, for the dentist to
 # sign off before going live (PRACTICE: another practice file; OUT: another file).

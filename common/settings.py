@@ -184,6 +184,9 @@ SPECS: Tuple[Spec, ...] = (
     Spec("SMTP_URL", "smtp_url", _url("smtp", "smtps"), "", secret=True),
     Spec("ALERT_EMAIL_FROM", "alert_email_from", _text, ""),
     Spec("STAFF_URL", "staff_url", _url("http", "https"), ""),
+    # the staff console (addons/staff/console/)
+    Spec("STAFF_SESSION_IDLE_MINUTES", "staff_session_idle_minutes", _whole(1), 30),
+    Spec("STAFF_COOKIE_SECURE", "staff_cookie_secure", _flag, False),
     Spec("DISPATCH_INTERVAL_SECONDS", "dispatch_interval_seconds", _seconds(0, True), 5.0),
     Spec("CLOCK_FILE", "clock_file", _path, None),
     # the command-line chat (`make shell`)
@@ -229,6 +232,8 @@ class Settings:
     smtp_url: str
     alert_email_from: str
     staff_url: str
+    staff_session_idle_minutes: int
+    staff_cookie_secure: bool
     dispatch_interval_seconds: float
     clock_file: Optional[Path]
     shell_token: str
