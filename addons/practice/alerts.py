@@ -39,7 +39,7 @@ import asyncio
 import logging
 import ssl
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 from zoneinfo import ZoneInfo
@@ -101,9 +101,7 @@ class Alert:
     created_at: datetime
 
 
-def _utc(at: datetime) -> datetime:
-    """Aware UTC (SQLite gives back naive UTC date-times)."""
-    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+_utc = db.as_utc
 
 
 def staff_base() -> str:

@@ -109,11 +109,7 @@ def _utc(at: datetime) -> datetime:
     return at.astimezone(timezone.utc)
 
 
-def _from_db(value: Optional[datetime]) -> Optional[datetime]:
-    """SQLite returns the stored UTC time without its zone; PostgreSQL with it."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else _utc(value)
+_from_db = db.as_utc
 
 
 def practice_hours(practice: Practice = None) -> PracticeHours:

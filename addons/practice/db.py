@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Optional
+from datetime import datetime, timezone
+from typing import Any, Optional, overload
 
 import sqlalchemy as sa
 
@@ -123,6 +124,18 @@ sms_languages = sa.Table(
     sa.Column("language", sa.String(5), nullable=False),
     sa.Column("at", sa.Float, nullable=False),
 )
+
+
+@overload
+def as_utc(at: datetime) -> datetime: ...
+@overload
+def as_utc(at: None) -> None: ...
+def as_utc(at: Optional[datetime]) -> Optional[datetime]:
+    """A stored time as aware UTC: SQLite gives the stored UTC time back without its
+    zone, PostgreSQL with it. Every reader of these tables goes through this."""
+    if at is None:
+        return None
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -21,6 +21,7 @@ once overall (the alert's unique message key).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import OrderedDict
 from typing import Any, Dict, Optional, Tuple
@@ -36,6 +37,7 @@ _SEEN: "OrderedDict[Tuple[str, str], None]" = OrderedDict()
 _SEEN_SIZE = 10_000
 
 
+@functools.lru_cache(maxsize=1)
 def _topic_tiers() -> Dict[str, str]:
     """Answer topic -> the red-flag tier it answers (a reply of 3 to a check-in asks
     for the urgent answer by its topic)."""

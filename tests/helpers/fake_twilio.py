@@ -48,6 +48,18 @@ class FakeTwilio:
         self._thread.start()
         return self
 
+    def env(self) -> Dict[str, str]:
+        """The SMS channel's settings for a server that texts through this fake Twilio
+        (a Messaging Service of the tester's environment is blanked: the number sends)."""
+        return {
+            "TWILIO_ACCOUNT_SID": self.account_sid,
+            "TWILIO_AUTH_TOKEN": self.auth_token,
+            "TWILIO_NUMBER": TWILIO_NUMBER,
+            "TWILIO_WEBHOOK_URL": PUBLIC_URL,
+            "TWILIO_API_URL": self.url,
+            "TWILIO_MESSAGING_SERVICE_SID": "",
+        }
+
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()

@@ -55,13 +55,7 @@ CALLBACK_RANK = 0
 NOT_UNDERSTOOD = {FALLBACK_INTENT: "not understood", OUT_OF_SCOPE_INTENT: "out of scope"}
 
 
-def utc(at: Optional[dt.datetime]) -> Optional[dt.datetime]:
-    """Aware UTC (SQLite gives back naive UTC date-times)."""
-    if at is None:
-        return None
-    return (
-        at.replace(tzinfo=dt.timezone.utc) if at.tzinfo is None else at.astimezone(dt.timezone.utc)
-    )
+utc = db.as_utc
 
 
 # --- conversation references in URLs -------------------------------------------------------

@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 import sqlalchemy as sa
 
-from addons.practice.db import When, metadata
+from addons.practice.db import When, as_utc, metadata
 
 STAFF = "staff"
 ADMIN = "admin"
@@ -121,9 +121,7 @@ def now(at: Optional[datetime] = None) -> datetime:
     return utc(at)
 
 
-def utc(at: datetime) -> datetime:
-    """A stored time as aware UTC (SQLite gives them back without their zone)."""
-    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+utc = as_utc  # a stored time as aware UTC
 
 
 def token_hash(token: str) -> str:

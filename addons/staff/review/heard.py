@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from addons.practice.db import as_utc
 from addons.practice.mail import mask_address
 from common.names import EMERGENCY, URGENT
 from common.phones import mask_phone, mask_phones_in
@@ -123,13 +124,7 @@ class FirstAction:
 
 
 # --- reading -----------------------------------------------------------------------------
-def _utc(at: Optional[dt.datetime]) -> Optional[dt.datetime]:
-    """Aware UTC (SQLite gives back naive UTC date-times)."""
-    if at is None:
-        return None
-    if at.tzinfo is None:
-        return at.replace(tzinfo=dt.timezone.utc)
-    return at.astimezone(dt.timezone.utc)
+_utc = as_utc
 
 
 def bounds(start: dt.date, end: dt.date) -> Tuple[dt.datetime, dt.datetime]:

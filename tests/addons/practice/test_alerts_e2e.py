@@ -20,12 +20,9 @@ import pytest
 import yaml
 
 from common.paths import PROJECT_ROOT
-from tests.addons.practice.test_alerts import Mailbox, smtp_server
 from tests.helpers.fake_twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
-    PUBLIC_URL,
-    TWILIO_NUMBER,
     FakeTwilio,
     encode,
     sign,
@@ -42,6 +39,7 @@ from tests.helpers.live_servers import (
     wait_http,
     wait_rasa,
 )
+from tests.helpers.smtp import Mailbox, smtp_server
 
 pytestmark = pytest.mark.e2e
 ROOT = PROJECT_ROOT
@@ -66,18 +64,14 @@ def stack(tmp_path_factory):
     smtp = smtp_server(box)
     env = base_env(
         PRACTICE_FILE=str(practice_file),
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_NUMBER=TWILIO_NUMBER,
-        TWILIO_WEBHOOK_URL=PUBLIC_URL,
-        TWILIO_API_URL=fake.url,
+        **fake.env(),
         SMS_STATE_FILE=str(logs / "sms_state.sqlite3"),
         TRACKER_SQLITE_PATH=str(logs / "tracker.db"),
         SMTP_URL=f"smtp://127.0.0.1:{smtp.port}",
         STAFF_URL=STAFF_URL,
         DISPATCH_INTERVAL_SECONDS="1",
     )
-    for name in ("TWILIO_MESSAGING_SERVICE_SID", "SHELL_TOKEN", "ALERT_EMAIL_FROM", "CLOCK_FILE"):
+    for name in ("SHELL_TOKEN", "ALERT_EMAIL_FROM", "CLOCK_FILE"):
         env.pop(name, None)
     # the parents' channels and the practice loop, as credentials.yml opens them
     credentials = logs / "credentials.yml"

@@ -19,8 +19,6 @@ from common.paths import PROJECT_ROOT
 from tests.helpers.fake_twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
-    PUBLIC_URL,
-    TWILIO_NUMBER,
     FakeTwilio,
     encode,
     sign,
@@ -61,17 +59,12 @@ def stack(tmp_path_factory):
     practice_file.write_text(yaml.safe_dump(practice, allow_unicode=True))
     env = base_env(
         PRACTICE_FILE=str(practice_file),
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_NUMBER=TWILIO_NUMBER,
-        TWILIO_WEBHOOK_URL=PUBLIC_URL,
-        TWILIO_API_URL=fake.url,
+        **fake.env(),
         SMS_STATE_FILE=str(logs / "sms_state.sqlite3"),
         TRACKER_SQLITE_PATH=str(tracker_db),
         CLOCK_FILE=str(clock_file),
         DISPATCH_INTERVAL_SECONDS="1",
     )
-    env.pop("TWILIO_MESSAGING_SERVICE_SID", None)
     actions = action_server(logs, env=env)
     rasa = rasa_server(
         logs,

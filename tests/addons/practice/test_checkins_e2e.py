@@ -24,8 +24,6 @@ from knowledge import load_knowledge
 from tests.helpers.fake_twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
-    PUBLIC_URL,
-    TWILIO_NUMBER,
     FakeTwilio,
     encode,
     sign,
@@ -69,17 +67,12 @@ def base(tmp_path_factory):
         "addons.practice.channel.PracticeLoopInput:\n"
     )
     env = base_env(
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_NUMBER=TWILIO_NUMBER,
-        TWILIO_WEBHOOK_URL=PUBLIC_URL,
-        TWILIO_API_URL=fake.url,
+        **fake.env(),
         SMS_STATE_FILE=str(logs / "sms_state.sqlite3"),
         TRACKER_SQLITE_PATH=str(logs / "tracker.db"),
         CLOCK_FILE=str(clock_file),
         DISPATCH_INTERVAL_SECONDS="1",
     )
-    env.pop("TWILIO_MESSAGING_SERVICE_SID", None)
     env.pop("PRACTICE_FILE", None)
     actions = action_server(logs, env=env)
     running = []  # Rasa servers; the PostgreSQL pair stops the SQLite one first

@@ -21,8 +21,6 @@ from tests.addons.channels.sms.test_sms_store import old_file
 from tests.helpers.fake_twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
-    PUBLIC_URL,
-    TWILIO_NUMBER,
     FakeTwilio,
     encode,
     sign,
@@ -60,16 +58,11 @@ def cluster(postgres, redis_server, tmp_path_factory):
         "addons.channels.rest.RestInput:\naddons.channels.sms.connector.TwilioSmsInput:\n"
     )
     env = base_env(
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_NUMBER=TWILIO_NUMBER,
-        TWILIO_WEBHOOK_URL=PUBLIC_URL,
-        TWILIO_API_URL=fake.url,
+        **fake.env(),
         REST_TOKEN=REST_TOKEN,
         DATABASE_URL=postgres.new_database(f"sms2_{uuid.uuid4().hex[:8]}"),
         REDIS_URL=redis_server.url,
     )
-    env.pop("TWILIO_MESSAGING_SERVICE_SID", None)
     old = old_file(
         logs / "server-one-sms_state.sqlite3",
         opt_outs=[(f"sms:{OPTED_OUT_BEFORE_THE_UPGRADE}", "STOP", 1.0)],

@@ -28,7 +28,6 @@ import yaml
 from playwright.sync_api import expect
 
 from common.paths import PROJECT_ROOT
-from tests.addons.practice.test_alerts import Mailbox, smtp_server
 from tests.helpers.live_servers import (
     action_server,
     base_env,
@@ -40,6 +39,7 @@ from tests.helpers.live_servers import (
     wait_http,
     wait_rasa,
 )
+from tests.helpers.smtp import Mailbox, smtp_server
 from tests.helpers.widget_helpers import DESKTOP, PHONE, PageWatch, chromium_browser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
